@@ -1,0 +1,130 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-kes",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kes", targets: ["kes"]),
+        .library(name: "KESCore", targets: ["KESCore"]),
+        .library(name: "KESKeyStore", targets: ["KESKeyStore"]),
+        .library(name: "KESServer", targets: ["KESServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // Pure logic, no I/O: keys, ciphertext formats, stored-key formats, policies, identities.
+        .target(
+            name: "KESCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // The KeyStore protocol, the key cache and the in-memory store.
+        .target(
+            name: "KESKeyStore",
+            dependencies: [
+                "KESCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // keystore.fs: one file per key.
+        .target(
+            name: "KESFileStore",
+            dependencies: ["KESKeyStore"]
+        ),
+        // keystore.vault: HashiCorp Vault and OpenBao K/V engines.
+        .target(
+            name: "KESVault",
+            dependencies: [
+                "KESKeyStore",
+                "KESConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // keystore.aws.secretsmanager, with a hand-written SigV4 signer.
+        .target(
+            name: "KESAWS",
+            dependencies: [
+                "KESKeyStore",
+                "KESConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The KES YAML server config.
+        .target(
+            name: "KESConfig",
+            dependencies: [
+                "KESCore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The HTTPS front: mTLS, routing, handlers, audit/error logs, metrics.
+        .target(
+            name: "KESServer",
+            dependencies: [
+                "KESCore",
+                "KESKeyStore",
+                "KESConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "kes",
+            dependencies: [
+                "KESCore",
+                "KESKeyStore",
+                "KESFileStore",
+                "KESVault",
+                "KESAWS",
+                "KESConfig",
+                "KESServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "KESCoreTests", dependencies: ["KESCore"]),
+        .testTarget(name: "KESKeyStoreTests", dependencies: ["KESKeyStore", "KESFileStore"]),
+        .testTarget(name: "KESConfigTests", dependencies: ["KESConfig"]),
+        .testTarget(name: "KESVaultTests", dependencies: ["KESVault", "KESKeyStore", "KESConfig"]),
+        .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig"]),
+        .testTarget(
+            name: "KESServerTests",
+            dependencies: [
+                "KESServer", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,90 @@
+/// A place that holds stored keys: opaque byte values (the stored-key text of
+/// `KESCore.StoredKey`) under key names.
+///
+/// Backends know nothing about key formats or the cache; the server layers the
+/// cache and the format on top. Every mutating call must be durable before it
+/// returns, because the server answers 200 right after.
+public protocol KeyStore: Sendable {
+    /// A short backend name used as the prefix of error-log lines, e.g. `fs`, `vault`, `aws`.
+    var kind: String { get }
+
+    /// Stores `value` under `name` unless the name is taken.
+    /// - Throws: `KeyStoreError.keyExists` when `name` already exists.
+    func create(_ name: String, value: [UInt8]) async throws
+
+    /// Returns the value stored under `name`.
+    /// - Throws: `KeyStoreError.keyNotFound` when there is none.
+    func get(_ name: String) async throws -> [UInt8]
+
+    /// Removes `name`.
+    /// - Throws: `KeyStoreError.keyNotFound` when the backend can tell it was absent.
+    func delete(_ name: String) async throws
+
+    /// Returns up to `limit` names that start with `prefix`, sorted, and the first
+    /// name of the next page (empty when there is none).
+    func list(prefix: String, limit: Int) async throws -> KeyListPage
+
+    /// Probes the backend. Returns normally when it can serve requests.
+    /// - Throws: `KeyStoreError.unreachable` for network-level failures,
+    ///   `KeyStoreError.unavailable` when it answers but cannot serve (e.g. sealed).
+    func status() async throws
+
+    /// Stops background work (token renewal, connection pools).
+    func close() async
+}
+
+extension KeyStore {
+    public func close() async {}
+}
+
+public struct KeyListPage: Sendable, Equatable {
+    public var names: [String]
+    public var continueAt: String
+
+    public init(names: [String], continueAt: String = "") {
+        self.names = names
+        self.continueAt = continueAt
+    }
+
+    /// Builds a page from an unsorted collection of all names, applying the prefix and limit.
+    public init<S: Sequence>(allNames: S, prefix: String, limit: Int) where S.Element == String {
+        var matching = allNames.filter { $0.hasPrefix(prefix) }
+        matching.sort()
+        if limit > 0, matching.count > limit {
+            self.init(names: Array(matching[..<limit]), continueAt: matching[limit])
+        } else {
+            self.init(names: matching)
+        }
+    }
+}
+
+/// Errors a backend reports. The server maps them to KES's status codes; `failed`
+/// and the two status errors carry a message for the error log only, never for clients.
+public enum KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case keyExists
+    case keyNotFound
+    /// The backend could not be reached (connection refused, timeout, DNS).
+    case unreachable(String)
+    /// The backend answered but cannot serve (sealed, not initialized, throttled).
+    case unavailable(String)
+    /// Any other failure.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .keyExists: return "key already exists"
+        case .keyNotFound: return "key does not exist"
+        case .unreachable(let why): return "not reachable: \(why)"
+        case .unavailable(let why): return "not available: \(why)"
+        case .failed(let why): return why
+        }
+    }
+
+    /// True when the error says the backend is down rather than that a request was wrong.
+    public var isOutage: Bool {
+        switch self {
+        case .unreachable, .unavailable: return true
+        default: return false
+        }
+    }
+}
