@@ -46,7 +46,11 @@ let package = Package(
         // keystore.fs: one file per key.
         .target(
             name: "KESFileStore",
-            dependencies: ["KESKeyStore"]
+            dependencies: [
+                "KESKeyStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // keystore.vault: HashiCorp Vault and OpenBao K/V engines.
         .target(
