@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Why an AWS call did not produce a result.
+public enum AWSCallError: Error, Sendable, Equatable {
+    /// No HTTP response: refused, reset, DNS, TLS or the deadline passed.
+    case transport(String)
+    /// AWS answered with an error document.
+    case service(AWSServiceError)
+    /// AWS answered 2xx but the body was not what the operation returns.
+    case malformedResponse(String)
+}
+
+/// An AWS error response in the SDK's `<Code>: <message>` form.
+public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+    public var httpStatus: Int
+
+    public var description: String { message.isEmpty ? code : "\(code): \(message)" }
+
+    /// Throttling and server-side faults: the service is there but cannot serve now.
+    public var isOutage: Bool {
+        httpStatus >= 500 || httpStatus == 429 || code.contains("Throttl")
+            || code == "TooManyRequestsException" || code == "RequestLimitExceeded"
+            || code == "ServiceUnavailable" || code == "InternalServiceError"
+    }
+}
+
+/// A client for AWS's JSON 1.1 protocol: `POST /` with an
+/// `X-Amz-Target: <prefix>.<Action>` header, SigV4-signed. Secrets Manager
+/// (`secretsmanager`) and KMS (`TrentService`) both speak it.
+public struct AWSJSONClient: Sendable {
+    public let endpoint: AWSEndpoint
+    public let signer: SigV4Signer
+    public let targetPrefix: String
+    public let timeout: TimeAmount
+    let httpClient: HTTPClient
+
+    /// Largest response body accepted; AWS responses of these APIs are small.
+    static let maxResponseBytes = 4 << 20
+
+    public init(
+        endpoint: AWSEndpoint,
+        signer: SigV4Signer,
+        targetPrefix: String,
+        timeout: TimeAmount = .seconds(10),
+        httpClient: HTTPClient = .shared
+    ) {
+        self.endpoint = endpoint
+        self.signer = signer
+        self.targetPrefix = targetPrefix
+        self.timeout = timeout
+        self.httpClient = httpClient
+    }
+
+    /// Calls `action` with `input` as the JSON body and decodes the answer.
+    public func call<Input: Encodable, Output: Decodable>(
+        _ action: String,
+        _ input: Input,
+        returning: Output.Type = Output.self
+    ) async throws -> Output {
+        let body: [UInt8]
+        do {
+            body = Array(try JSONEncoder().encode(input))
+        } catch {
+            throw AWSCallError.malformedResponse("cannot encode \(action) request")
+        }
+        let (status, responseBody, errorType) = try await send(action: action, body: body)
+        guard (200..<300).contains(status) else {
+            throw AWSCallError.service(Self.parseError(status: status, body: responseBody, errorTypeHeader: errorType))
+        }
+        do {
+            return try JSONDecoder().decode(Output.self, from: Data(responseBody))
+        } catch {
+            throw AWSCallError.malformedResponse("invalid \(action) response")
+        }
+    }
+
+    private func send(action: String, body: [UInt8]) async throws -> (Int, [UInt8], String?) {
+        var signed = SigV4Request(
+            method: "POST",
+            path: "/",
+            headers: [
+                .init("Host", endpoint.hostHeader),
+                .init("Content-Type", "application/x-amz-json-1.1"),
+                .init("X-Amz-Target", "\(targetPrefix).\(action)"),
+            ],
+            body: body
+        )
+        signer.sign(&signed)
+
+        var request = HTTPClientRequest(url: endpoint.baseURL + "/")
+        request.method = .POST
+        for header in signed.headers {
+            request.headers.add(name: header.name, value: header.value)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            var buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            return (Int(response.status.code), bytes, response.headers.first(name: "x-amzn-ErrorType"))
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw AWSCallError.transport(Self.describe(error))
+        }
+    }
+
+    /// Reads `__type` (possibly `namespace#Code`) and `message`/`Message` from the
+    /// body, falling back to the `x-amzn-ErrorType` header and the HTTP status.
+    static func parseError(status: Int, body: [UInt8], errorTypeHeader: String?) -> AWSServiceError {
+        var code = ""
+        var message = ""
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+            code = (object["__type"] as? String) ?? (object["code"] as? String) ?? ""
+            message = (object["message"] as? String) ?? (object["Message"] as? String) ?? ""
+        }
+        if code.isEmpty, let header = errorTypeHeader {
+            code = header
+        }
+        if let hash = code.lastIndex(of: "#") {
+            code = String(code[code.index(after: hash)...])
+        }
+        if let colon = code.firstIndex(of: ":") {
+            code = String(code[..<colon])
+        }
+        if code.isEmpty {
+            code = "HTTP \(status)"
+        }
+        return AWSServiceError(code: code, message: message, httpStatus: status)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let timeouts: [HTTPClientError] = [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout]
+        if let error = error as? HTTPClientError, timeouts.contains(error) {
+            return "request timed out"
+        }
+        return String(describing: error)
+    }
+}

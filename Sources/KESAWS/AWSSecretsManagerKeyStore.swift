@@ -1,0 +1,235 @@
+import AsyncHTTPClient
+import Foundation
+import KESConfig
+import KESKeyStore
+import Logging
+import NIOCore
+
+/// `keystore.aws.secretsmanager`: one secret per key, the secret's name being the
+/// key name and its `SecretString` the stored-key text.
+///
+/// Talks to Secrets Manager (and, when `kmskey` is set, to KMS for a key check
+/// before each create) over the JSON 1.1 protocol with a hand-written SigV4
+/// signer. Every request has a 10-second deadline.
+public final class AWSSecretsManagerKeyStore: KeyStore {
+    public let kind = "aws"
+
+    let endpoint: AWSEndpoint
+    let secrets: AWSJSONClient
+    let kms: AWSJSONClient
+    /// The configured KMS key ID/ARN/alias; empty means the AWS-managed default.
+    let kmsKey: String
+    let errorLog: DeduplicatingErrorLog
+    let httpClient: HTTPClient
+    let timeout: TimeAmount = .seconds(10)
+
+    /// Page size for `ListSecrets`; 100 is the API's maximum.
+    static let listPageSize = 100
+
+    /// Connects and probes the endpoint once.
+    ///
+    /// Credentials come from `config` when an access key is set, otherwise from
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
+    /// - Throws: `KeyStoreError.failed` for an unusable config, or the status
+    ///   error when the endpoint cannot be reached.
+    public init(
+        config: AWSSecretsManagerConfig,
+        logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws {
+        guard let endpoint = AWSEndpoint(config.endpoint) else {
+            throw KeyStoreError.failed("aws: invalid endpoint '\(config.endpoint)'")
+        }
+        guard !config.region.isEmpty else {
+            throw KeyStoreError.failed("aws: no region specified")
+        }
+        guard
+            let credentials = AWSCredentials.resolve(
+                accessKey: config.accessKey,
+                secretKey: config.secretKey,
+                sessionToken: config.sessionToken,
+                environment: environment
+            )
+        else {
+            throw KeyStoreError.failed(
+                "aws: no credentials: set credentials.accesskey and credentials.secretkey, "
+                    + "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
+        }
+        self.endpoint = endpoint
+        let httpClient = Self.makeHTTPClient(timeout: timeout)
+        self.httpClient = httpClient
+        self.secrets = AWSJSONClient(
+            endpoint: endpoint,
+            signer: SigV4Signer(credentials: credentials, region: config.region, service: "secretsmanager"),
+            targetPrefix: "secretsmanager",
+            timeout: timeout,
+            httpClient: httpClient
+        )
+        self.kms = AWSJSONClient(
+            endpoint: endpoint.kmsEndpoint(region: config.region),
+            signer: SigV4Signer(credentials: credentials, region: config.region, service: "kms"),
+            targetPrefix: "TrentService",
+            timeout: timeout,
+            httpClient: httpClient
+        )
+        self.kmsKey = config.kmsKey
+        self.errorLog = DeduplicatingErrorLog(logger: logger)
+        // If this throws, deinit shuts the client down.
+        try await status()
+    }
+
+    deinit {
+        // Fire-and-forget: a second shutdown after close() only reports an error we ignore.
+        _ = httpClient.shutdown()
+    }
+
+    /// Connection failures must surface at once as "unreachable" (the server's
+    /// readiness and health checks depend on it), so failed connects are not
+    /// retried inside the request deadline as AsyncHTTPClient does by default.
+    private static func makeHTTPClient(timeout: TimeAmount) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: timeout, read: timeout)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    // MARK: - KeyStore
+
+    public func create(_ name: String, value: [UInt8]) async throws {
+        let context = "aws: failed to create '\(name)'"
+        if !kmsKey.isEmpty, let problem = await kmsKeyProblem() {
+            errorLog.error(problem.logLine)
+            throw KeyStoreError.failed("\(context): \(problem.error)")
+        }
+        var input = SecretsManager.CreateSecretInput(Name: name, KmsKeyId: kmsKey.isEmpty ? nil : kmsKey)
+        if let text = String(validating: value, as: UTF8.self) {
+            input.SecretString = text
+        } else {
+            // Not the §5.7 text format, but never silently mangle bytes.
+            input.SecretBinary = Data(value).base64EncodedString()
+        }
+        do {
+            _ = try await secrets.call("CreateSecret", input, returning: SecretsManager.Ignored.self)
+        } catch AWSCallError.service(let error) where error.code == "ResourceExistsException" {
+            throw KeyStoreError.keyExists
+        } catch AWSCallError.service(let error) where !error.isOutage {
+            if let problem = KMSKeyProblem.fromCreateError(error, keyID: keyNameForLog) {
+                errorLog.error(problem.logLine)
+            }
+            throw KeyStoreError.failed("\(context): \(error)")
+        } catch {
+            throw KeyStoreError.fromAWS(error, context: context)
+        }
+    }
+
+    public func get(_ name: String) async throws -> [UInt8] {
+        let output: SecretsManager.GetSecretValueOutput
+        do {
+            output = try await secrets.call(
+                "GetSecretValue",
+                SecretsManager.SecretIDInput(SecretId: name),
+                returning: SecretsManager.GetSecretValueOutput.self
+            )
+        } catch AWSCallError.service(let error) where error.code == "ResourceNotFoundException" {
+            throw KeyStoreError.keyNotFound
+        } catch AWSCallError.service(let error) where !error.isOutage {
+            if let problem = KMSKeyProblem.fromReadError(error, keyID: keyNameForLog) {
+                errorLog.error(problem.logLine)
+            }
+            if error.code == "DecryptionFailure" {
+                throw KeyStoreError.failed("aws: cannot access '\(name)': \(error)")
+            }
+            throw KeyStoreError.failed("aws: failed to read '\(name)': \(error)")
+        } catch {
+            throw KeyStoreError.fromAWS(error, context: "aws: failed to read '\(name)'")
+        }
+        if let text = output.SecretString {
+            return Array(text.utf8)
+        }
+        if let encoded = output.SecretBinary, let bytes = Data(base64Encoded: encoded) {
+            return Array(bytes)
+        }
+        throw KeyStoreError.failed("aws: failed to read '\(name)': secret has neither SecretString nor SecretBinary")
+    }
+
+    public func delete(_ name: String) async throws {
+        let input = SecretsManager.DeleteSecretInput(SecretId: name, ForceDeleteWithoutRecovery: true)
+        do {
+            _ = try await secrets.call("DeleteSecret", input, returning: SecretsManager.Ignored.self)
+        } catch AWSCallError.service(let error) where error.code == "ResourceNotFoundException" {
+            throw KeyStoreError.keyNotFound
+        } catch {
+            throw KeyStoreError.fromAWS(error, context: "aws: failed to delete '\(name)'")
+        }
+    }
+
+    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+        var names: [String] = []
+        var token: String? = nil
+        repeat {
+            let page: SecretsManager.ListSecretsOutput
+            do {
+                page = try await secrets.call(
+                    "ListSecrets",
+                    SecretsManager.ListSecretsInput(MaxResults: Self.listPageSize, NextToken: token),
+                    returning: SecretsManager.ListSecretsOutput.self
+                )
+            } catch {
+                throw KeyStoreError.fromAWS(error, context: "aws: failed to list secrets")
+            }
+            names.append(contentsOf: (page.SecretList ?? []).compactMap(\.Name))
+            let next = page.NextToken.flatMap { $0.isEmpty ? nil : $0 }
+            // A token that does not advance would loop forever.
+            if let next, next == token {
+                throw KeyStoreError.failed("aws: failed to list secrets: pagination token did not advance")
+            }
+            token = next
+        } while token != nil
+        return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+    }
+
+    /// An unauthenticated `GET` of the endpoint: any HTTP answer (even 4xx) proves
+    /// the service is reachable.
+    public func status() async throws {
+        var request = HTTPClientRequest(url: endpoint.baseURL + "/")
+        request.method = .GET
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            _ = try? await response.body.collect(upTo: 1 << 20)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw KeyStoreError.unreachable("aws: no connection to \(endpoint.baseURL): \(AWSJSONClient.describe(error))")
+        }
+    }
+
+    public func close() async {
+        try? await httpClient.shutdown()
+    }
+
+    // MARK: - KMS
+
+    private var keyNameForLog: String {
+        kmsKey.isEmpty ? KMSKeyProblem.defaultKeyAlias : kmsKey
+    }
+
+    /// Asks KMS whether the configured key can encrypt. Only definite answers
+    /// count; if KMS cannot be asked, Secrets Manager decides on create.
+    func kmsKeyProblem() async -> KMSKeyProblem? {
+        do {
+            let output = try await kms.call(
+                "DescribeKey",
+                KMS.KeyIDInput(KeyId: kmsKey),
+                returning: KMS.DescribeKeyOutput.self
+            )
+            guard let metadata = output.KeyMetadata else { return nil }
+            return KMSKeyProblem.fromDescription(metadata, keyID: kmsKey)
+        } catch AWSCallError.service(let error) {
+            return KMSKeyProblem.fromDescribeKeyError(error, keyID: kmsKey)
+        } catch {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/// Lowercase hex without Foundation's formatting machinery; identities are computed once per connection.
+enum LowercaseHex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

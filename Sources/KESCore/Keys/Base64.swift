@@ -1,0 +1,86 @@
+/// Standard padded base64 (RFC 4648 §4) on byte arrays, without Foundation round trips.
+public enum Base64 {
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    private static let invalid: UInt8 = 0xFF
+    private static let skipped: UInt8 = 0xFE
+
+    /// Maps an ASCII byte to its 6-bit value; CR and LF are skipped as Go's decoder does.
+    private static let reverse: [UInt8] = {
+        var table = [UInt8](repeating: invalid, count: 256)
+        for (value, character) in alphabet.enumerated() { table[Int(character)] = UInt8(value) }
+        table[Int(UInt8(ascii: "\r"))] = skipped
+        table[Int(UInt8(ascii: "\n"))] = skipped
+        return table
+    }()
+
+    /// Encodes as padded base64 text bytes.
+    public static func encodeBytes(_ input: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity((input.count + 2) / 3 * 4)
+        var iterator = input.makeIterator()
+        while let first = iterator.next() {
+            let second = iterator.next()
+            let third = iterator.next()
+            let chunk = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
+            out.append(alphabet[Int(chunk >> 18 & 0x3F)])
+            out.append(alphabet[Int(chunk >> 12 & 0x3F)])
+            out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(chunk >> 6 & 0x3F)])
+            out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(chunk & 0x3F)])
+        }
+        return out
+    }
+
+    /// Encodes as padded base64 text.
+    public static func encode(_ input: some Collection<UInt8>) -> String {
+        String(decoding: encodeBytes(input), as: UTF8.self)
+    }
+
+    /// Decodes padded base64; nil if the text is not valid. CR/LF are ignored.
+    public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        var out = [UInt8]()
+        out.reserveCapacity(text.count / 4 * 3)
+        var quantum: UInt32 = 0
+        var filled = 0
+        var padding = 0
+        for character in text {
+            let value = reverse[Int(character)]
+            if value == skipped { continue }
+            if character == UInt8(ascii: "=") {
+                // Padding may only complete the last quantum, after at least two symbols.
+                guard filled + padding >= 2 else { return nil }
+                padding += 1
+                guard filled + padding <= 4 else { return nil }
+                continue
+            }
+            guard value != invalid, padding == 0 else { return nil }
+            quantum = quantum << 6 | UInt32(value)
+            filled += 1
+            if filled == 4 {
+                out.append(UInt8(truncatingIfNeeded: quantum >> 16))
+                out.append(UInt8(truncatingIfNeeded: quantum >> 8))
+                out.append(UInt8(truncatingIfNeeded: quantum))
+                quantum = 0
+                filled = 0
+            }
+        }
+        switch (filled, padding) {
+        case (0, 0):
+            break
+        case (2, 2):
+            out.append(UInt8(truncatingIfNeeded: quantum >> 4))
+        case (3, 1):
+            out.append(UInt8(truncatingIfNeeded: quantum >> 10))
+            out.append(UInt8(truncatingIfNeeded: quantum >> 2))
+        default:
+            return nil
+        }
+        return out
+    }
+
+    /// Decodes padded base64 text; nil if it is not valid.
+    public static func decode(_ text: String) -> [UInt8]? {
+        decode(text.utf8)
+    }
+}

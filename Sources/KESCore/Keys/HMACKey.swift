@@ -1,0 +1,32 @@
+import Crypto
+
+/// The separate 32-byte key behind `/v1/key/hmac` (kes-api.md §6). It is not derived from the
+/// encryption key; each stored key carries its own.
+public struct HMACKey: Sendable, Hashable {
+    public static let size = 32
+
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) throws(KeyFormatError) {
+        guard bytes.count == Self.size else {
+            throw KeyFormatError(reason: "invalid HMAC key: key must be \(Self.size) bytes, not \(bytes.count)")
+        }
+        self.bytes = bytes
+    }
+
+    /// A new key from the system CSPRNG.
+    public static func random() -> HMACKey {
+        try! HMACKey(bytes: randomBytes(count: size))
+    }
+
+    /// HMAC-SHA256 of `message`, 32 bytes.
+    public func authenticate(_ message: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: bytes)))
+    }
+}
+
+extension HMACKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "HMACKey(SHA256)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}

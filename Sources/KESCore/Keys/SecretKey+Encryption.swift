@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+
+extension SecretKey {
+    /// Seals in format B (MessagePack, §5.4) with a random iv and nonce.
+    public func encrypt(_ plaintext: [UInt8], context: [UInt8]) -> [UInt8] {
+        encrypt(plaintext, context: context,
+                iv: randomBytes(count: Ciphertext.ivSize), nonce: randomBytes(count: Ciphertext.nonceSize))
+    }
+
+    /// Deterministic variant for tests and vectors. `iv` must be 16 bytes and `nonce` 12.
+    public func encrypt(_ plaintext: [UInt8], context: [UInt8], iv: [UInt8], nonce: [UInt8]) -> [UInt8] {
+        let sealed = seal(plaintext, context: context, iv: iv, nonce: nonce)
+        return MessagePackCiphertext.encode(algorithm: algorithm, keyID: id, iv: iv, nonce: nonce, sealed: sealed)
+    }
+
+    /// Opens formats A (JSON), B (MessagePack) and C (raw), detected as in §5.5 "Recommendation":
+    /// A/B use the ciphertext's algorithm name, C uses this key's algorithm. Any failure → DecryptionError.
+    public func decrypt(_ ciphertext: [UInt8], context: [UInt8]) throws(DecryptionError) -> [UInt8] {
+        guard let parsed = Ciphertext.parse(ciphertext) else { throw DecryptionError() }
+        return try open(parsed, context: context)
+    }
+
+    /// The AEAD output (ciphertext ‖ tag) under the per-message key derived from `iv` (§5.3).
+    func seal(_ plaintext: [UInt8], context: [UInt8], iv: [UInt8], nonce: [UInt8]) -> [UInt8] {
+        precondition(iv.count == Ciphertext.ivSize && nonce.count == Ciphertext.nonceSize,
+                     "iv must be 16 bytes and nonce 12 bytes")
+        let messageKey = SymmetricKey(data: derivedKey(iv: iv, algorithm: algorithm))
+        // Sealing only fails for malformed nonces, which the precondition above excludes.
+        switch algorithm {
+        case .aes256:
+            let box = try! AES.GCM.seal(plaintext, using: messageKey,
+                                        nonce: try! AES.GCM.Nonce(data: nonce), authenticating: context)
+            return joined(box.ciphertext, box.tag)
+        case .chacha20:
+            let box = try! ChaChaPoly.seal(plaintext, using: messageKey,
+                                           nonce: try! ChaChaPoly.Nonce(data: nonce), authenticating: context)
+            return joined(box.ciphertext, box.tag)
+        }
+    }
+
+    func open(_ ciphertext: Ciphertext, context: [UInt8]) throws(DecryptionError) -> [UInt8] {
+        let sealed = ciphertext.sealed
+        guard ciphertext.iv.count == Ciphertext.ivSize, ciphertext.nonce.count == Ciphertext.nonceSize,
+              sealed.count >= Ciphertext.tagSize
+        else { throw DecryptionError() }
+        let scheme = ciphertext.algorithm ?? algorithm
+        let messageKey = SymmetricKey(data: derivedKey(iv: ciphertext.iv, algorithm: scheme))
+        let tagStart = sealed.count - Ciphertext.tagSize
+        let encrypted = sealed[..<tagStart]
+        let tag = sealed[tagStart...]
+        do {
+            let plaintext: Data
+            switch scheme {
+            case .aes256:
+                let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: ciphertext.nonce),
+                                                ciphertext: encrypted, tag: tag)
+                plaintext = try AES.GCM.open(box, using: messageKey, authenticating: context)
+            case .chacha20:
+                let box = try ChaChaPoly.SealedBox(nonce: ChaChaPoly.Nonce(data: ciphertext.nonce),
+                                                   ciphertext: encrypted, tag: tag)
+                plaintext = try ChaChaPoly.open(box, using: messageKey, authenticating: context)
+            }
+            return Array(plaintext)
+        } catch {
+            throw DecryptionError()
+        }
+    }
+
+    /// HMAC-SHA256(K, iv) for AES keys, HChaCha20(K, iv) for ChaCha20 keys (§5.3).
+    private func derivedKey(iv: [UInt8], algorithm: KeyAlgorithm) -> [UInt8] {
+        switch algorithm {
+        case .aes256:
+            return Array(HMAC<SHA256>.authenticationCode(for: iv, using: SymmetricKey(data: bytes)))
+        case .chacha20:
+            return HChaCha20.derive(key: bytes, input: iv)
+        }
+    }
+
+    private func joined(_ ciphertext: Data, _ tag: Data) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(ciphertext.count + tag.count)
+        out.append(contentsOf: ciphertext)
+        out.append(contentsOf: tag)
+        return out
+    }
+}

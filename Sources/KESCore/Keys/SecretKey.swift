@@ -1,0 +1,40 @@
+import Crypto
+
+/// A 32-byte master key and the AEAD scheme it is used with (kes-api.md §5.1).
+public struct SecretKey: Sendable, Hashable {
+    public static let size = 32
+
+    public let algorithm: KeyAlgorithm
+    /// The raw key, exactly 32 bytes.
+    public let bytes: [UInt8]
+    /// Lowercase hex of the first 16 bytes of SHA-256(bytes) (§5.2). Computed once, since every
+    /// ciphertext carries it.
+    public let id: String
+
+    public init(bytes: [UInt8], algorithm: KeyAlgorithm) throws(KeyFormatError) {
+        guard bytes.count == Self.size else {
+            throw KeyFormatError(reason: "invalid key: key must be \(Self.size) bytes, not \(bytes.count)")
+        }
+        self.algorithm = algorithm
+        self.bytes = bytes
+        self.id = Hex.encode(SHA256.hash(data: bytes).prefix(16))
+    }
+
+    /// A new key from the system CSPRNG.
+    public static func random(_ algorithm: KeyAlgorithm) -> SecretKey {
+        // The size is correct by construction, so this cannot throw.
+        try! SecretKey(bytes: randomBytes(count: size), algorithm: algorithm)
+    }
+}
+
+extension SecretKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Names the key without revealing it, so that keys can be logged safely by accident.
+    public var description: String { "SecretKey(\(algorithm.name), id: \(id))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["algorithm": algorithm, "id": id]) }
+}
+
+/// Bytes from the system CSPRNG (BoringSSL / the OS generator via swift-crypto).
+func randomBytes(count: Int) -> [UInt8] {
+    SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+}

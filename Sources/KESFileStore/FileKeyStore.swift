@@ -1,0 +1,65 @@
+import KESKeyStore
+import NIOPosix
+
+/// `keystore.fs`: one file per key in a directory, named after the key, mode 0600,
+/// holding the stored-key text exactly.
+///
+/// Creates and deletes are durable before they return (file and directory are
+/// fsynced). Creates are atomic even against other processes sharing the directory.
+/// All file I/O runs on a dedicated thread pool, never on Swift's cooperative pool.
+public final class FileKeyStore: KeyStore {
+    public let kind = "fs"
+
+    /// The key directory, as configured.
+    public let path: String
+
+    private let directory: KeyDirectory
+    private let threadPool: NIOThreadPool
+
+    /// Opens the key directory at `path`, creating it and its parents (mode 0755) if missing.
+    /// - Throws: `KeyStoreError.failed("fs: '<path>' is not a directory")` when something
+    ///   else is in the way, or another `.failed` when the directory cannot be created.
+    public convenience init(path: String) throws {
+        try self.init(path: path, threadPool: BlockingPool.shared)
+    }
+
+    /// Like `init(path:)`, running the blocking I/O on `threadPool`, which the caller
+    /// keeps started for the store's lifetime.
+    public init(path: String, threadPool: NIOThreadPool) throws {
+        guard !path.isEmpty else { throw KeyStoreError.failed("fs: no key directory specified") }
+        try DirectorySetup.ensureDirectory(path)
+        self.path = path
+        self.directory = KeyDirectory(path: path)
+        self.threadPool = threadPool
+        directory.removeStaleTempFiles()
+    }
+
+    public func create(_ name: String, value: [UInt8]) async throws {
+        try KeyNameCheck.validate(name)
+        let directory = self.directory
+        try await threadPool.runIfActive { try directory.create(name, value: value) }
+    }
+
+    public func get(_ name: String) async throws -> [UInt8] {
+        try KeyNameCheck.validate(name)
+        let directory = self.directory
+        return try await threadPool.runIfActive { try directory.get(name) }
+    }
+
+    public func delete(_ name: String) async throws {
+        try KeyNameCheck.validate(name)
+        let directory = self.directory
+        try await threadPool.runIfActive { try directory.delete(name) }
+    }
+
+    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+        let directory = self.directory
+        let names = try await threadPool.runIfActive { try directory.keyNames() }
+        return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+    }
+
+    public func status() async throws {
+        let directory = self.directory
+        try await threadPool.runIfActive { try directory.status() }
+    }
+}

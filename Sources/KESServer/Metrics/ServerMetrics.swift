@@ -1,0 +1,83 @@
+import Foundation
+import Prometheus
+import Synchronization
+
+/// The Prometheus metrics KES exposes (kes-api.md §11.1), with KES's names and help texts.
+///
+/// Request counters are created on first use of a status code, because KES omits a
+/// counter family that has never been observed and Go clients reject zero-series families.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let codeCounters = Mutex<[Int: Counter]>([:])
+    private let active: Gauge
+    private let responseTime: DurationHistogram
+    let auditEvents: Counter
+    let errorEvents: Counter
+    private let upTime: Gauge
+    private let numCPU: Gauge
+    private let numCPUUsed: Gauge
+    private let numThreads: Gauge
+    private let heapUsed: Gauge
+    private let heapObjects: Gauge
+    private let stackUsed: Gauge
+    private let startedAt: ContinuousClock.Instant
+
+    init(startedAt: ContinuousClock.Instant) {
+        self.startedAt = startedAt
+        active = registry.makeGauge(name: "kes_http_request_active", help: "Number of active requests that are not finished, yet.")
+        responseTime = registry.makeDurationHistogram(
+            name: "kes_http_response_time",
+            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .milliseconds(1500), .seconds(3), .seconds(5), .seconds(10)],
+            help: "Histogram of request response times spawning from 10ms to 10s."
+        )
+        auditEvents = registry.makeCounter(name: "kes_log_audit_events", help: "Number of audit log events written to the audit log targets.")
+        errorEvents = registry.makeCounter(name: "kes_log_error_events", help: "Number of error log events written to the error log targets.")
+        upTime = registry.makeGauge(name: "kes_system_up_time", help: "The time the server has been up and running in seconds.")
+        numCPU = registry.makeGauge(name: "kes_system_num_cpu", help: "The number of logical CPUs available on the system. It may be larger than the number of usable CPUs.")
+        numCPUUsed = registry.makeGauge(name: "kes_system_num_cpu_used", help: "The number of logical CPUs usable by the server. It may be smaller than the number of available CPUs.")
+        numThreads = registry.makeGauge(name: "kes_system_num_threads", help: "The number of concurrent co-routines/threads that currently exists.")
+        heapUsed = registry.makeGauge(name: "kes_system_mem_heap_used", help: "The number of bytes that are currently allocated on the heap memory.")
+        heapObjects = registry.makeGauge(name: "kes_system_mem_heap_objects", help: "The number of objects that are currently allocated on the heap memory.")
+        stackUsed = registry.makeGauge(name: "kes_system_mem_stack_used", help: "The bytes of stack memory obtained from the OS.")
+    }
+
+    func requestStarted() {
+        active.increment()
+    }
+
+    func requestFinished(code: Int, duration: Duration) {
+        active.decrement()
+        responseTime.record(duration)
+        counter(for: code).increment()
+    }
+
+    private func counter(for code: Int) -> Counter {
+        if let existing = codeCounters.withLock({ $0[code] }) { return existing }
+        let (name, help): (String, String) = switch code {
+        case 500...: ("kes_http_request_failure", "Number of request that failed due to some internal failure. (HTTP 5xx status code)")
+        case 400..<500: ("kes_http_request_error", "Number of request that failed due to some error. (HTTP 4xx status code)")
+        default: ("kes_http_request_success", "Number of requests that have been served successfully.")
+        }
+        let counter = registry.makeCounter(name: name, labels: [("code", String(code))], help: help)
+        codeCounters.withLock { $0[code] = counter }
+        return counter
+    }
+
+    /// The text exposition, with the system gauges refreshed first.
+    func exposition() -> [UInt8] {
+        let uptime = ContinuousClock.now - startedAt
+        upTime.set(Double(uptime.components.seconds) + Double(uptime.components.attoseconds / 10_000_000_000_000_000) / 100)
+        let system = SystemStats.read()
+        numCPU.set(Double(system.cpuCount))
+        numCPUUsed.set(Double(system.cpuUsable))
+        numThreads.set(Double(system.threads))
+        heapUsed.set(Double(system.heapBytes))
+        heapObjects.set(Double(system.heapObjects))
+        stackUsed.set(Double(system.stackBytes))
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(4096)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

@@ -1,0 +1,40 @@
+import KESCore
+import KESKeyStore
+import Logging
+import Synchronization
+
+/// The shared, thread-safe state every connection handler works with.
+final class ServerContext: Sendable {
+    let cache: KeyCache
+    let audit: AuditLog
+    let errorLog: ErrorLog
+    let metrics: ServerMetrics
+    let logger: Logger
+    let startedAt: ContinuousClock.Instant
+    private let current: Mutex<ServerSettings>
+
+    init(cache: KeyCache, settings: ServerSettings) {
+        let startedAt = ContinuousClock.now
+        let metrics = ServerMetrics(startedAt: startedAt)
+        self.startedAt = startedAt
+        self.metrics = metrics
+        self.cache = cache
+        let errorLog = ErrorLog(stderr: settings.errorToStderr, counter: { metrics.errorEvents.increment() })
+        self.errorLog = errorLog
+        self.audit = AuditLog(stdout: settings.auditToStdout, counter: { metrics.auditEvents.increment() })
+        self.current = Mutex(settings)
+        self.logger = Logger(label: "kes", factory: { _ in ErrorLogHandler(errorLog: errorLog) })
+        audit.stream.onDrop { errorLog.log($0) }
+        errorLog.stream.onDrop { errorLog.log($0) }
+    }
+
+    var settings: ServerSettings {
+        current.withLock { $0 }
+    }
+
+    func apply(_ settings: ServerSettings) {
+        current.withLock { $0 = settings }
+        audit.setStdout(settings.auditToStdout)
+        errorLog.setStderr(settings.errorToStderr)
+    }
+}

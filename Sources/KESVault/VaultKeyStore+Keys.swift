@@ -1,0 +1,163 @@
+import Foundation
+import KESKeyStore
+import NIOHTTP1
+
+/// The four key operations over the §7.3 storage layout: the secret's only field is
+/// named after the key and holds the key text as a JSON string.
+extension VaultKeyStore {
+    public func create(_ name: String, value: [UInt8]) async throws {
+        try checkUsable()
+        let location = try secretLocation(name)
+        guard let text = String(validating: value, as: UTF8.self) else {
+            throw KeyStoreError.failed("vault: failed to create '\(location)': value is not UTF-8 text")
+        }
+
+        // Read first: K/V v1 has no create-if-absent, and a clear "exists" beats a CAS error.
+        let existing = try await send(.GET, location, action: "read")
+        switch existing.code {
+        case 404:
+            break
+        case 200..<300:
+            let fields = try secretFields(of: existing, location: location, duringCreate: true)
+            guard fields[name] != nil else {
+                throw KeyStoreError.failed("vault: failed to read '\(location)': entry exists but no secret key is present")
+            }
+            throw KeyStoreError.keyExists
+        default:
+            throw failure(existing, action: "read", location: location)
+        }
+
+        let body: [String: Any] = switch layout.version {
+        case .v1: [name: text]
+        // cas=0 makes the write fail if another server created the key since our read.
+        case .v2: ["options": ["cas": 0], "data": [name: text]]
+        }
+        let json = try JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes])
+        let response = try await send(.PUT, location, json: Array(json), action: "create")
+        guard response.isSuccess else {
+            if layout.version == .v2, response.code == 400, response.failureText.contains("check-and-set") {
+                throw KeyStoreError.keyExists
+            }
+            throw failure(response, action: "create", location: location)
+        }
+    }
+
+    public func get(_ name: String) async throws -> [UInt8] {
+        try checkUsable()
+        let location = try secretLocation(name)
+        let response = try await send(.GET, location, action: "read")
+        switch response.code {
+        case 404:
+            throw KeyStoreError.keyNotFound
+        case 200..<300:
+            let fields = try secretFields(of: response, location: location, duringCreate: false)
+            guard let field = fields[name] else {
+                throw KeyStoreError.failed("vault: failed to read '\(location)': entry exists but no secret key is present")
+            }
+            guard let text = field as? String else {
+                throw KeyStoreError.failed("vault: failed to read '\(location)': invalid K/V format")
+            }
+            return Array(text.utf8)
+        default:
+            throw failure(response, action: "read", location: location)
+        }
+    }
+
+    /// Vault answers 204 whether or not the secret existed, so deleting a missing key succeeds.
+    public func delete(_ name: String) async throws {
+        try checkUsable()
+        guard VaultLayout.isValidName(name) else { throw KeyStoreError.keyNotFound }
+        let location = layout.deleteLocation(name)
+        let response = try await send(.DELETE, location, action: "delete")
+        guard response.isSuccess || response.code == 404 else {
+            throw failure(response, action: "delete", location: location)
+        }
+    }
+
+    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+        try checkUsable()
+        let location = layout.listLocation
+        // GET ?list=true rather than the LIST verb: proxies and load balancers pass it through.
+        let response = try await send(.GET, location + "/", query: "list=true", action: "list")
+        switch response.code {
+        case 404:
+            return KeyListPage(names: [])
+        case 200..<300:
+            guard let data = response.jsonObject()?["data"] as? [String: Any],
+                  let keys = data["keys"] as? [Any]
+            else {
+                throw KeyStoreError.failed("vault: failed to list '\(location)': invalid key listing format")
+            }
+            // Entries ending in "/" are sub-folders, not keys.
+            let names = keys.compactMap { $0 as? String }.filter { !$0.hasSuffix("/") }
+            return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+        default:
+            throw failure(response, action: "list", location: location)
+        }
+    }
+
+    // MARK: - Plumbing
+
+    /// While the last probe said "sealed", every request would fail anyway.
+    private func checkUsable() throws {
+        if health.isSealed { throw KeyStoreError.unavailable("vault: key store is sealed") }
+    }
+
+    private func secretLocation(_ name: String) throws -> String {
+        guard VaultLayout.isValidName(name) else {
+            throw KeyStoreError.failed("vault: invalid key name")
+        }
+        return layout.secretLocation(name)
+    }
+
+    /// Sends with the current token; a transport failure becomes `.unreachable`.
+    private func send(
+        _ method: HTTPMethod, _ location: String, query: String = "", json: [UInt8]? = nil, action: String
+    ) async throws -> VaultResponse {
+        do {
+            return try await transport.send(method, location, query: query, json: json, token: tokens.current)
+        } catch {
+            throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): failed to \(action) '\(location)': \(error)")
+        }
+    }
+
+    /// The secret's fields: `data` for v1, `data.data` for v2.
+    private func secretFields(of response: VaultResponse, location: String, duringCreate: Bool) throws -> [String: Any] {
+        // The create path words these like KES does ("entry exist(s) but failed to read").
+        let lead = duringCreate ? "vault: entry exists but failed to read '\(location)'" : "vault: failed to read '\(location)'"
+        guard let data = response.jsonObject()?["data"] else {
+            switch layout.version {
+            case .v1:
+                let v1Lead = duringCreate ? "vault: entry exist but failed to read '\(location)'" : lead
+                throw KeyStoreError.failed("\(v1Lead): invalid K/V v1 format")
+            case .v2:
+                throw KeyStoreError.failed("\(lead): invalid K/V v2 format: missing 'data' entry")
+            }
+        }
+        switch layout.version {
+        case .v1:
+            guard let fields = data as? [String: Any] else {
+                let v1Lead = duringCreate ? "vault: entry exist but failed to read '\(location)'" : lead
+                throw KeyStoreError.failed("\(v1Lead): invalid K/V v1 format")
+            }
+            return fields
+        case .v2:
+            guard let envelope = data as? [String: Any], let fields = envelope["data"] as? [String: Any] else {
+                throw KeyStoreError.failed("\(lead): invalid K/V v2 format: invalid 'data' entry")
+            }
+            return fields
+        }
+    }
+
+    /// Maps a non-success answer: sealed → `.unavailable`, anything else → `.failed`
+    /// with Vault's reason. A 403 also asks the token keeper to check its token early.
+    private func failure(_ response: VaultResponse, action: String, location: String) -> KeyStoreError {
+        if response.saysSealed {
+            health.markSealed()
+            return .unavailable("vault: key store is sealed")
+        }
+        if response.code == 403 { tokens.tokenRejected() }
+        let text = "vault: failed to \(action) '\(location)': \(response.failureText)"
+        return response.code == 503 ? .unavailable(text) : .failed(text)
+    }
+}

@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import Foundation
+import KESConfig
+import KESKeyStore
+import Logging
+import NIOCore
+import Synchronization
+
+/// `keystore.vault`: keys kept as secrets in a HashiCorp Vault or OpenBao K/V
+/// engine (v1 or v2), laid out exactly as KES does (kes-api.md §7.3), so both
+/// servers can share one store.
+///
+/// Authentication is AppRole, Kubernetes or a static token; the token is renewed
+/// and replaced in the background. `sys/health` is polled every `statusPing`, and
+/// while Vault is sealed key operations fail fast with `.unavailable`.
+public final class VaultKeyStore: KeyStore {
+    public var kind: String { "vault" }
+
+    let transport: VaultTransport
+    let layout: VaultLayout
+    let tokens: VaultTokenKeeper
+    let health: VaultHealth
+    private let background: Mutex<[Task<Void, Never>]?>
+
+    /// Deadline of every key request, so a hung Vault cannot hang the server.
+    static let requestTimeout: TimeAmount = .seconds(10)
+    /// Health probes answer fast when Vault is well; a slow one is as bad as none.
+    static let healthTimeout: TimeAmount = .seconds(5)
+
+    /// Connects and logs in; returns once the store holds a token.
+    ///
+    /// - Throws: `KeyStoreError` with the §7.6 startup texts (`vault: endpoint is empty`,
+    ///   `vault: no authentication method specified`, …), `.unreachable` when Vault
+    ///   cannot be reached, `.unavailable` when it is sealed.
+    public init(config: VaultKeyStoreConfig, logger: Logger) async throws {
+        let endpoint = try Self.normalizedEndpoint(config.endpoint)
+        let method = try VaultAuthMethod(config: config)
+        let tls = try VaultTLS.configuration(for: config.tls)
+
+        var clientConfiguration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            timeout: .init(connect: .seconds(5), read: Self.requestTimeout)
+        )
+        clientConfiguration.httpVersion = .http1Only
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+
+        let transport = VaultTransport(
+            client: client,
+            endpoint: endpoint,
+            namespace: config.namespace,
+            requestTimeout: Self.requestTimeout
+        )
+        let authenticator = VaultAuthenticator(transport: transport, method: method)
+        let token: VaultToken
+        do {
+            token = try await authenticator.authenticate()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+
+        let health = VaultHealth(transport: transport, logger: logger)
+        let tokens = VaultTokenKeeper(token: token, authenticator: authenticator, logger: logger) {
+            health.isSealed
+        }
+        self.transport = transport
+        self.layout = VaultLayout(engine: config.engine, prefix: config.prefix, version: config.kvVersion)
+        self.tokens = tokens
+        self.health = health
+
+        let ping = config.statusPing > .zero ? config.statusPing : .seconds(15)
+        self.background = Mutex([
+            Task { await tokens.run() },
+            Task { await health.monitor(every: ping, timeout: Self.healthTimeout) },
+        ])
+    }
+
+    deinit {
+        // Without close() the pool would outlive the store; shut it down detached.
+        guard let tasks = background.withLock({ $0 }) else { return }
+        tasks.forEach { $0.cancel() }
+        let client = transport.client
+        Task { try? await client.shutdown() }
+    }
+
+    public func status() async throws {
+        try await health.check(timeout: Self.healthTimeout)
+    }
+
+    public func close() async {
+        guard let tasks = background.withLock({ state in
+            defer { state = nil }
+            return state
+        }) else { return }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        try? await transport.client.shutdown()
+    }
+
+    /// Accepts `https://host:port`, `http://…` and a bare `host:port` (HTTPS).
+    static func normalizedEndpoint(_ raw: String) throws -> String {
+        var endpoint = raw.trimmingCharacters(in: .whitespaces)
+        guard !endpoint.isEmpty else { throw KeyStoreError.failed("vault: endpoint is empty") }
+        if !endpoint.contains("://") { endpoint = "https://" + endpoint }
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+        else {
+            throw KeyStoreError.failed("vault: invalid endpoint '\(raw)'")
+        }
+        return endpoint
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import KESConfig
+import KESCore
+import KESKeyStore
+import KESServer
+
+/// `kes server --dev`: everything a first try needs, nothing to prepare.
+enum DevServer {
+    static func run(address: String) async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kes-dev-\(ProcessInfo.processInfo.processIdentifier)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let apiKey = APIKey.random()
+        let serverCertificate = try CertificateMinter.selfSigned(
+            keyType: .p256, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"],
+            validity: .seconds(30 * 24 * 3600)
+        )
+        let clientCertificate = try CertificateMinter.clientCertificate(for: apiKey)
+        let files = [
+            "server.crt": serverCertificate.certificatePEM, "server.key": serverCertificate.privateKeyPEM,
+            "client.crt": clientCertificate.certificatePEM, "client.key": clientCertificate.privateKeyPEM,
+        ]
+        for (name, contents) in files {
+            let path = "\(directory)/\(name)"
+            FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
+        }
+        var tls = ServerTLSConfig()
+        tls.certPath = "\(directory)/server.crt"
+        tls.keyPath = "\(directory)/server.key"
+        let config = ServerConfig(
+            address: address, adminIdentity: apiKey.identity.rawValue, tls: tls,
+            keystore: .fs(FSKeyStoreConfig(path: directory))
+        )
+        try await ServerCommand.serve(config: config, store: MemoryKeyStore(), address: address, configPath: nil) { port in
+            let host = address.split(separator: ":").dropLast().joined(separator: ":")
+            let url = "https://\(host.isEmpty || host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+            return """
+                swift-kes \(KESVersion.version) dev server (in-memory keys; they vanish on exit)
+
+                  Endpoint   \(url)
+                  API key    \(apiKey.text)
+                  Admin      \(apiKey.identity.rawValue)
+                  Client TLS \(directory)/client.crt  \(directory)/client.key
+
+                Try it:
+                  export KES_SERVER=\(url)
+                  export KES_API_KEY=\(apiKey.text)
+                  curl -sk --cert \(directory)/client.crt --key \(directory)/client.key \(url)/v1/status
+                  curl -sk --cert \(directory)/client.crt --key \(directory)/client.key -X PUT \(url)/v1/key/create/my-key
+                  curl -sk --cert \(directory)/client.crt --key \(directory)/client.key -X PUT -d '{}' \(url)/v1/key/generate/my-key
+                """
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import KESCore
+
+struct IdentityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity",
+        abstract: "Create API keys and compute identities.",
+        subcommands: [New.self, Of.self]
+    )
+
+    struct New: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a new API key, or a private key and certificate with --key/--cert.")
+
+        @Option(name: .long, help: "Write an Ed25519 private key to this file.")
+        var key: String?
+
+        @Option(name: .long, help: "Write a self-signed certificate to this file.")
+        var cert: String?
+
+        @Option(name: .long, help: "Add an IP address SAN (repeatable).")
+        var ip: [String] = []
+
+        @Option(name: .long, help: "Add a DNS name SAN (repeatable).")
+        var dns: [String] = []
+
+        @Option(name: .long, help: "Certificate lifetime, e.g. 720h.")
+        var expiry: String = "720h"
+
+        @Flag(name: .shortAndLong, help: "Overwrite existing files.")
+        var force = false
+
+        @Argument(help: "The certificate's subject common name (default: the identity).")
+        var subject: String?
+
+        func validate() throws {
+            if (key == nil) != (cert == nil) { throw ValidationError("--key and --cert go together") }
+        }
+
+        func run() throws {
+            guard let key, let cert else {
+                let apiKey = APIKey.random()
+                print("Your API key:\n\n   \(apiKey.text)\n\nThis is the only time it is shown. Keep it secret.\n")
+                print("Identity: \(apiKey.identity.rawValue)")
+                return
+            }
+            for path in [key, cert] where !force && FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("'\(path)' exists; use --force to overwrite it")
+            }
+            let lifetime = try Self.parseHours(expiry)
+            var minted = try CertificateMinter.selfSigned(
+                keyType: .ed25519, commonName: subject ?? "", dnsNames: dns, ipAddresses: ip, validity: lifetime)
+            if subject == nil {
+                // The common name defaults to the identity, which only exists once the key does.
+                minted = try CertificateMinter.selfSigned(
+                    keyType: .ed25519, commonName: minted.identity.rawValue, dnsNames: dns, ipAddresses: ip, validity: lifetime)
+            }
+            FileManager.default.createFile(atPath: key, contents: Data(minted.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
+            FileManager.default.createFile(atPath: cert, contents: Data(minted.certificatePEM.utf8), attributes: [.posixPermissions: 0o644])
+            print("Identity: \(minted.identity.rawValue)")
+        }
+
+        static func parseHours(_ text: String) throws -> Duration {
+            if text.hasSuffix("h"), let hours = Int(text.dropLast()), hours > 0 { return .seconds(hours * 3600) }
+            if text.hasSuffix("d"), let days = Int(text.dropLast()), days > 0 { return .seconds(days * 86400) }
+            throw ValidationError("invalid --expiry '\(text)': use hours (720h) or days (30d)")
+        }
+    }
+
+    struct Of: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the identity of a certificate file or an API key.")
+
+        @Argument(help: "A PEM certificate file or a kes:v1: API key.")
+        var source: String
+
+        func run() throws {
+            if source.hasPrefix("kes:v1:") {
+                print(try APIKey(source).identity.rawValue)
+                return
+            }
+            guard let pem = try? String(contentsOfFile: source, encoding: .utf8) else {
+                throw ValidationError("cannot read '\(source)'")
+            }
+            guard let der = Self.firstCertificateDER(pem) else {
+                throw ValidationError("'\(source)' holds no PEM certificate")
+            }
+            print(try Identity(certificateDER: der).rawValue)
+        }
+
+        static func firstCertificateDER(_ pem: String) -> [UInt8]? {
+            guard let begin = pem.range(of: "-----BEGIN CERTIFICATE-----"),
+                  let end = pem.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<pem.endIndex)
+            else { return nil }
+            let body = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
+            return Base64.decode(String(body))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import KESConfig
+import KESCore
+import KESKeyStore
+import KESServer
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Start a KES server.",
+        discussion: """
+            With --config, serves the key store of a KES config file. With --dev, serves an in-memory
+            key store on 127.0.0.1:7373 with a fresh certificate and prints the admin API key.
+            SIGHUP reloads the config file; SIGTERM and SIGINT shut down gracefully.
+            """
+    )
+
+    @Option(name: .long, help: "Path to the KES server config file.")
+    var config: String?
+
+    @Option(name: .long, help: "The address to listen on, e.g. 0.0.0.0:7373 (overrides the config).")
+    var addr: String?
+
+    @Flag(name: .long, help: "Start a development server: ephemeral certificate, in-memory keys.")
+    var dev = false
+
+    func validate() throws {
+        if dev == (config != nil) {
+            throw ValidationError("specify exactly one of --config FILE or --dev")
+        }
+    }
+
+    func run() async throws {
+        if dev {
+            try await DevServer.run(address: addr ?? "127.0.0.1:7373")
+            return
+        }
+        guard let path = config else { return }
+        let serverConfig: ServerConfig
+        do {
+            serverConfig = try ServerConfig.load(path: path)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let bootstrapLogger = Logger(label: "kes", factory: { _ in StreamLogHandler.standardError(label: "kes") })
+        let store: any KeyStore
+        do {
+            store = try await KeyStoreFactory.open(serverConfig.keystore, logger: bootstrapLogger)
+        } catch {
+            FileHandle.standardError.write(Data("Error: keystore: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        try await Self.serve(config: serverConfig, store: store, address: addr, configPath: path) { port in
+            "swift-kes \(KESVersion.version) listening on \(addr ?? serverConfig.address) (port \(port))"
+        }
+    }
+
+    /// Starts the server and runs until SIGTERM/SIGINT, reloading on SIGHUP.
+    static func serve(config: ServerConfig, store: any KeyStore, address: String?, configPath: String?,
+                      banner: ((Int) -> String)?) async throws {
+        let server: KESServer
+        do {
+            server = try KESServer(config: config, keyStore: store, address: address)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let reloader = ConfigReloader(server: server, path: configPath)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server), .init(service: reloader)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: server.logger
+        ))
+        if let banner {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                // The banner names the bound port, so wait for the listener.
+                while server.localPort == nil { try await Task.sleep(for: .milliseconds(20)) }
+                print(banner(server.localPort ?? 0))
+                fflush(nil)
+                try await tasks.next()
+            }
+        } else {
+            try await group.run()
+        }
+    }
+}
+
+/// Re-reads the config file on SIGHUP. A broken file is logged and the running config stays.
+struct ConfigReloader: Service {
+    let server: KESServer
+    let path: String?
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            guard let path else { continue }
+            do {
+                let config = try ServerConfig.load(path: path)
+                try server.reload(config: config)
+                try await server.createDeclaredKeys()
+            } catch {
+                server.errorLog.log("config: reload failed, keeping the running config: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A moto server started through `backends/moto.sh` and stopped by its PID
+/// through `backends/stop.sh`. moto is in-memory: a restart loses all data.
+final class MotoServer: Sendable {
+    let port: Int
+    let directory: URL
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+    var pidFile: URL { directory.appendingPathComponent("moto.pid") }
+
+    /// The repository root, found from this file's location.
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// True when `moto_server` is on the PATH; moto tests are skipped otherwise.
+    static let isInstalled: Bool = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/moto_server")
+        }
+    }()
+
+    private init(port: Int, directory: URL) {
+        self.port = port
+        self.directory = directory
+    }
+
+    /// Starts moto on a free loopback port in a fresh temporary directory.
+    static func start() async throws -> MotoServer {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kes-moto-\(UUID().uuidString)")
+        let server = MotoServer(port: try freeLoopbackPort(), directory: directory)
+        try await server.launch()
+        return server
+    }
+
+    /// Starts moto again on the same port and directory.
+    func launch() async throws {
+        let root = Self.repositoryRoot.path
+        let (status, output) = try await Self.run(
+            "\(root)/backends/moto.sh", arguments: [String(port), directory.path])
+        guard status == 0, output.contains("AWS_ENDPOINT=\(endpoint)") else {
+            throw MotoError.launchFailed(status: status, output: output)
+        }
+    }
+
+    /// Stops the server by the PID the launcher recorded and waits until it is gone.
+    func stop() async throws {
+        let root = Self.repositoryRoot.path
+        let script = FileManager.default.fileExists(atPath: "\(root)/backends/stop.sh")
+            ? "\(root)/backends/stop.sh" : "\(root)/backends/moto-stop.sh"
+        _ = try await Self.run(script, arguments: [pidFile.path])
+    }
+
+    /// Stops the server and removes its directory.
+    func shutdown() async {
+        try? await stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    enum MotoError: Error, CustomStringConvertible {
+        case launchFailed(status: Int32, output: String)
+        case noFreePort
+
+        var description: String {
+            switch self {
+            case .launchFailed(let status, let output): return "moto.sh exited \(status): \(output)"
+            case .noFreePort: return "no free loopback port"
+            }
+        }
+    }
+
+    private static func run(_ executable: String, arguments: [String]) async throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [executable] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        return (status, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Asks the kernel for an unused port by binding to port 0.
+    static func freeLoopbackPort() throws -> Int {
+        #if os(Linux)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw MotoError.noFreePort }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw MotoError.noFreePort }
+        var actual = sockaddr_in()
+        var actualLength = length
+        let named = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
+        }
+        guard named == 0 else { throw MotoError.noFreePort }
+        return Int(UInt16(bigEndian: actual.sin_port))
+    }
+}

@@ -1,0 +1,202 @@
+import KESConfig
+import Testing
+
+@Suite struct DefaultsTests {
+    @Test func minimalConfigGetsKESDefaults() throws {
+        let config = try parse(minimalConfig)
+        #expect(config.address == "0.0.0.0:7373")
+        #expect(config.adminIdentity == "disabled")
+        #expect(config.tls == ServerTLSConfig())
+        #expect(config.tls.auth == false)
+        #expect(config.cache.expiryAny == .seconds(300))
+        #expect(config.cache.expiryUnused == .seconds(30))
+        #expect(config.cache.expiryOffline == .zero)
+        #expect(config.log.error == true)
+        #expect(config.log.audit == false)
+        #expect(config.policies.isEmpty)
+        #expect(config.api.isEmpty)
+        #expect(config.keys.isEmpty)
+        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "/tmp/kes")))
+    }
+
+    @Test func zeroCacheExpiryMeansDefault() throws {
+        let config = try parse(minimalConfig + """
+
+            cache:
+              expiry:
+                any: 0s
+                unused: "0"
+                offline: 0
+            """)
+        #expect(config.cache == CacheConfig())
+    }
+
+    @Test func cacheValuesAreRead() throws {
+        let config = try parse(minimalConfig + """
+
+            cache:
+              expiry:
+                any: 1h30m
+                unused: 20s
+                offline: 10m
+            """)
+        #expect(config.cache == CacheConfig(expiryAny: .seconds(5400), expiryUnused: .seconds(20), expiryOffline: .seconds(600)))
+    }
+
+    @Test(arguments: [
+        ("on", true), ("off", false), ("true", true), ("false", false), ("ON", true), ("Off", false), ("\"\"", false),
+    ])
+    func tlsAuthAcceptsOnOffAndBooleans(value: String, expected: Bool) throws {
+        let config = try parse(minimalConfig + "\ntls:\n  auth: \(value)\n")
+        #expect(config.tls.auth == expected)
+    }
+
+    @Test func logSwitches() throws {
+        let config = try parse(minimalConfig + "\nlog:\n  error: off\n  audit: on\n")
+        #expect(config.log == LogConfig(error: false, audit: true))
+        let booleans = try parse(minimalConfig + "\nlog:\n  error: false\n  audit: true\n")
+        #expect(booleans.log == LogConfig(error: false, audit: true))
+    }
+
+    @Test func vaultDefaults() throws {
+        let config = try parse("""
+            admin: {identity: disabled}
+            keystore:
+              vault:
+                endpoint: http://127.0.0.1:8200
+                token: root
+            """)
+        var expected = VaultKeyStoreConfig(endpoint: "http://127.0.0.1:8200")
+        expected.token = "root"
+        #expect(config.keystore == .vault(expected))
+        guard case .vault(let vault) = config.keystore else { return }
+        #expect(vault.engine == "kv")
+        #expect(vault.kvVersion == .v1)
+        #expect(vault.statusPing == .seconds(15))
+    }
+
+    @Test func approleDefaults() throws {
+        let config = try parse("""
+            admin: {identity: disabled}
+            keystore:
+              vault:
+                endpoint: https://vault:8200
+                version: v2
+                approle:
+                  id: role
+                  secret: secret
+                  retry: 0s
+            """)
+        guard case .vault(let vault) = config.keystore else {
+            Issue.record("expected vault")
+            return
+        }
+        #expect(vault.kvVersion == .v2)
+        #expect(vault.approle == VaultKeyStoreConfig.AppRole(engine: "approle", id: "role", secret: "secret", retry: .seconds(5)))
+        #expect(vault.kubernetes == nil)
+        #expect(vault.token == nil)
+    }
+
+    @Test func kubernetesAuth() throws {
+        let config = try parse("""
+            admin: {identity: disabled}
+            keystore:
+              vault:
+                endpoint: https://vault:8200
+                engine: secrets
+                namespace: ns2
+                prefix: tenant-2
+                kubernetes:
+                  engine: k8s
+                  role: default
+                  jwt: ./testdata/vault-k8s-service-account
+                  retry: 15s
+                tls:
+                  key: client.key
+                  cert: client.crt
+                  ca: ca.crt
+                status:
+                  ping: 3s
+            """)
+        var expected = VaultKeyStoreConfig(endpoint: "https://vault:8200")
+        expected.engine = "secrets"
+        expected.namespace = "ns2"
+        expected.prefix = "tenant-2"
+        expected.kubernetes = .init(engine: "k8s", role: "default", jwt: "./testdata/vault-k8s-service-account", retry: .seconds(15))
+        expected.tls = ClientTLS(keyPath: "client.key", certPath: "client.crt", caPath: "ca.crt")
+        expected.statusPing = .seconds(3)
+        #expect(config.keystore == .vault(expected))
+    }
+
+    @Test func awsEndpointDefaultsFromRegion() throws {
+        let config = try parse("""
+            admin: {identity: disabled}
+            keystore:
+              aws:
+                secretsmanager:
+                  region: eu-west-1
+            """)
+        #expect(config.keystore == .awsSecretsManager(AWSSecretsManagerConfig(endpoint: "secretsmanager.eu-west-1.amazonaws.com", region: "eu-west-1")))
+    }
+
+    @Test func kesEndpointAsSingleStringOrList() throws {
+        let single = try parse("""
+            admin: {identity: disabled}
+            keystore:
+              kes:
+                endpoint: https://upstream:7373
+                api_key: kes:v1:ADsGCjJoWziQ82wPUG6oHbqhhlbkajaRGP+3+JSfx5Wq
+            """)
+        var expected = KESKeyStoreConfig(endpoints: ["https://upstream:7373"])
+        expected.apiKey = "kes:v1:ADsGCjJoWziQ82wPUG6oHbqhhlbkajaRGP+3+JSfx5Wq"
+        #expect(single.keystore == .kes(expected))
+
+        let list = try parse("""
+            admin: {identity: disabled}
+            keystore:
+              kes:
+                endpoint: [https://a:7373, https://b:7373]
+                enclave: tenant-1
+                tls: {key: c.key, cert: c.crt}
+            """)
+        var expectedList = KESKeyStoreConfig(endpoints: ["https://a:7373", "https://b:7373"])
+        expectedList.enclave = "tenant-1"
+        expectedList.tls = ClientTLS(keyPath: "c.key", certPath: "c.crt")
+        #expect(list.keystore == .kes(expectedList))
+    }
+
+    @Test func nullSectionsCountAsUnset() throws {
+        let config = try parse("""
+            address:
+            admin:
+              identity: disabled
+            tls:
+            cache:
+            policy:
+            api:
+            keys:
+            keystore:
+              vault:
+              fs:
+                path: /tmp/kes
+            """)
+        #expect(config.address == "0.0.0.0:7373")
+        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "/tmp/kes")))
+    }
+
+    @Test func unknownKeysAreIgnored() throws {
+        let config = try parse(minimalConfig + """
+
+            mlock: true
+            tls:
+              future_option: 1
+            keystore_generic: {}
+            """)
+        #expect(config.adminIdentity == "disabled")
+    }
+
+    @Test func declarativeKeysKeepOrder() throws {
+        let config = try parse(minimalConfig + "\nkeys:\n- name: b\n- name: a\n")
+        #expect(config.keys == ["b", "a"])
+    }
+}

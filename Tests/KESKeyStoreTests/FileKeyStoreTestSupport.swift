@@ -1,0 +1,34 @@
+import Foundation
+import KESKeyStore
+import KESFileStore
+
+/// A fresh directory under /tmp for one test, removed afterwards whatever happens.
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    var template = Array("/tmp/kes-fs-test-XXXXXX".utf8CString)
+    let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    guard let created else { throw KeyStoreError.failed("mkdtemp failed") }
+    let path = String(cString: created)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+/// Names in `path` that start with the store's temp-file prefix.
+func tempFiles(in path: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix(".kes-tmp-") }
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Runs `operation` and returns the `KeyStoreError` it threw, or nil when it succeeded.
+func keyStoreError(_ operation: () async throws -> Void) async -> KeyStoreError? {
+    do {
+        try await operation()
+        return nil
+    } catch let error as KeyStoreError {
+        return error
+    } catch {
+        return .failed("unexpected error type: \(error)")
+    }
+}
+
+let invalidNameError = KeyStoreError.failed("fs: key name contains invalid character")

@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Foundation
+import KESConfig
+import KESCore
+import KESFileStore
+import KESKeyStore
+import KESServer
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// A real swift-kes server on a loopback port, with a file key store in a temp directory.
+final class TestServer: Sendable {
+    let server: KESServer
+    let port: Int
+    let directory: String
+    let admin: TestIdentity
+
+    static func makeDirectory() -> String {
+        let path = NSTemporaryDirectory() + "kes-test-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// - Parameter configure: adjusts the config (policies, api, cache) before the server starts.
+    init(
+        admin: TestIdentity? = nil,
+        directory: String? = nil,
+        keyStore: (any KeyStore)? = nil,
+        configure: (inout ServerConfig) -> Void = { _ in }
+    ) async throws {
+        let directory = directory ?? Self.makeDirectory()
+        self.directory = directory
+        let admin = try admin ?? TestIdentity.apiKey()
+        self.admin = admin
+        let tlsDirectory = directory + "-tls"
+        try FileManager.default.createDirectory(atPath: tlsDirectory, withIntermediateDirectories: true)
+        let certificate = try CertificateMinter.selfSigned(
+            keyType: .p256, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
+            validity: .seconds(3600))
+        try certificate.certificatePEM.write(toFile: tlsDirectory + "/server.crt", atomically: true, encoding: .utf8)
+        try certificate.privateKeyPEM.write(toFile: tlsDirectory + "/server.key", atomically: true, encoding: .utf8)
+        var tls = ServerTLSConfig()
+        tls.certPath = tlsDirectory + "/server.crt"
+        tls.keyPath = tlsDirectory + "/server.key"
+        var config = ServerConfig(
+            address: "127.0.0.1:0", adminIdentity: admin.identity.rawValue, tls: tls,
+            keystore: .fs(FSKeyStoreConfig(path: directory + "/keys"))
+        )
+        configure(&config)
+        let store = try keyStore ?? FileKeyStore(path: directory + "/keys")
+        server = try KESServer(config: config, keyStore: store)
+        try await server.start()
+        port = server.localPort ?? 0
+    }
+
+    func stop() {
+        server.shutdown()
+    }
+
+    func client(_ identity: TestIdentity? = nil) throws -> TestClient {
+        try TestClient(port: port, identity: identity ?? admin)
+    }
+}
+
+/// An HTTPS client presenting one identity's certificate.
+final class TestClient: Sendable {
+    let http: HTTPClient
+    let port: Int
+
+    struct Reply {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: String
+
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+
+        var message: String? { json["message"] as? String }
+    }
+
+    init(port: Int, identity: TestIdentity?) throws {
+        self.port = port
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        if let identity {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        }
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+    }
+
+    deinit {
+        try? http.syncShutdown()
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: collected))
+    }
+
+    func get(_ path: String) async throws -> Reply { try await request(.GET, path) }
+    func put(_ path: String, _ body: String? = nil) async throws -> Reply { try await request(.PUT, path, body: body) }
+    func post(_ path: String, _ body: String? = nil) async throws -> Reply { try await request(.POST, path, body: body) }
+    func delete(_ path: String) async throws -> Reply { try await request(.DELETE, path) }
+
+    /// Opens a log stream and returns its lines as they arrive.
+    func stream(_ path: String) async throws -> AsyncThrowingStream<String, any Error> {
+        let request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+        let response = try await http.execute(request, timeout: .seconds(60))
+        guard response.status == .ok else { throw StreamError(status: Int(response.status.code)) }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var pending = ""
+                do {
+                    for try await chunk in response.body {
+                        pending += String(buffer: chunk)
+                        while let newline = pending.firstIndex(of: "\n") {
+                            continuation.yield(String(pending[..<newline]))
+                            pending = String(pending[pending.index(after: newline)...])
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    struct StreamError: Error {
+        let status: Int
+    }
+}

