@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "KESCore", targets: ["KESCore"]),
         .library(name: "KESKeyStore", targets: ["KESKeyStore"]),
         .library(name: "KESServer", targets: ["KESServer"]),
+        .library(name: "KESClient", targets: ["KESClient"]),
+        .executable(name: "kes-bench", targets: ["kes-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -99,6 +101,30 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The Swift SDK: every KES route over AsyncHTTPClient with mTLS or an API key.
+        .target(
+            name: "KESClient",
+            dependencies: [
+                "KESCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The load generator: closed- and open-loop mTLS keep-alive load against any KES server.
+        .executableTarget(
+            name: "kes-bench",
+            dependencies: [
+                "KESCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "kes",
             dependencies: [
@@ -109,6 +135,7 @@ let package = Package(
                 "KESAWS",
                 "KESConfig",
                 "KESServer",
+                "KESClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,14 +145,44 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "KESCoreTests", dependencies: ["KESCore"]),
-        .testTarget(name: "KESKeyStoreTests", dependencies: ["KESKeyStore", "KESFileStore"]),
+        .testTarget(
+            name: "KESCoreTests",
+            dependencies: [
+                "KESCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(
+            name: "KESKeyStoreTests",
+            dependencies: ["KESKeyStore", "KESFileStore", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(name: "KESConfigTests", dependencies: ["KESConfig"]),
         .testTarget(name: "KESVaultTests", dependencies: ["KESVault", "KESKeyStore", "KESConfig"]),
         .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig"]),
+        // Shared by the test targets: a real server on loopback, test identities, an HTTPS client.
+        .target(
+            name: "KESTestSupport",
+            dependencies: [
+                "KESServer", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Tests/KESTestSupport"
+        ),
+        .testTarget(
+            name: "KESClientTests",
+            dependencies: ["KESClient", "KESTestSupport", "KESServer", "KESCore", "KESConfig", "KESKeyStore"]
+        ),
         .testTarget(
             name: "KESServerTests",
             dependencies: [
+                "KESTestSupport",
                 "KESServer", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -78,7 +78,8 @@ public struct AWSJSONClient: Sendable {
         }
     }
 
-    private func send(action: String, body: [UInt8]) async throws -> (Int, [UInt8], String?) {
+    /// The signed `POST /` for `action`; `send` puts exactly these headers on the wire.
+    func signedRequest(action: String, body: [UInt8], date: Date = Date()) -> SigV4Request {
         var signed = SigV4Request(
             method: "POST",
             path: "/",
@@ -89,7 +90,12 @@ public struct AWSJSONClient: Sendable {
             ],
             body: body
         )
-        signer.sign(&signed)
+        signer.sign(&signed, date: date)
+        return signed
+    }
+
+    private func send(action: String, body: [UInt8]) async throws -> (Int, [UInt8], String?) {
+        let signed = signedRequest(action: action, body: body)
 
         var request = HTTPClientRequest(url: endpoint.baseURL + "/")
         request.method = .POST

@@ -145,7 +145,7 @@ struct VaultAuthenticator: Sendable {
         do {
             return try await transport.send(method, location, json: body, token: token)
         } catch {
-            throw KeyStoreError.unreachable("vault: failed to \(what): no connection to \(transport.endpoint): \(error)")
+            throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): failed to \(what): \(error)")
         }
     }
 

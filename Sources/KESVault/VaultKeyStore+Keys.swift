@@ -66,7 +66,7 @@ extension VaultKeyStore {
     /// Vault answers 204 whether or not the secret existed, so deleting a missing key succeeds.
     public func delete(_ name: String) async throws {
         try checkUsable()
-        guard VaultLayout.isValidName(name) else { throw KeyStoreError.keyNotFound }
+        guard VaultLayout.isValidName(name) else { throw KeyStoreError.failed("vault: invalid key name") }
         let location = layout.deleteLocation(name)
         let response = try await send(.DELETE, location, action: "delete")
         guard response.isSuccess || response.code == 404 else {

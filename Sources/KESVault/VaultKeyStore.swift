@@ -37,11 +37,17 @@ public final class VaultKeyStore: KeyStore {
         let method = try VaultAuthMethod(config: config)
         let tls = try VaultTLS.configuration(for: config.tls)
 
+        // Redirects are not followed: they would carry the token to wherever they point.
         var clientConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: Self.requestTimeout)
         )
         clientConfiguration.httpVersion = .http1Only
+        // Fail at once when Vault refuses connections, as Go's client does: retrying until
+        // the connect timeout would only delay the "unreachable" answer; the token and
+        // health loops retry anyway, and the server's cache covers the outage.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
 
         let transport = VaultTransport(

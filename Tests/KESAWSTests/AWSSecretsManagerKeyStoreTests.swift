@@ -216,6 +216,26 @@ struct AWSSecretsManagerKeyStoreTests {
         }
     }
 
+    /// Every request has a 10-second deadline; a server that never answers is
+    /// reported as unreachable rather than hanging the caller.
+    @Test func hungEndpointTimesOutAfterTenSeconds() async throws {
+        try await MotoServer.withSilentListener { port in
+            var config = AWSSecretsManagerConfig(endpoint: "http://127.0.0.1:\(port)", region: "us-east-1")
+            config.accessKey = "AK"
+            config.secretKey = "SK"
+            let clock = ContinuousClock()
+            let start = clock.now
+            await #expect {
+                _ = try await AWSSecretsManagerKeyStore(config: config, logger: Logger(label: "test"), environment: [:])
+            } throws: { error in
+                guard case .unreachable(let why) = error as? KeyStoreError else { return false }
+                return why.contains("timed out")
+            }
+            let elapsed = clock.now - start
+            #expect(elapsed >= .seconds(9) && elapsed < .seconds(20))
+        }
+    }
+
     @Test func startupNeedsCredentials() async throws {
         let config = AWSSecretsManagerConfig(endpoint: "http://127.0.0.1:1", region: "us-east-1")
         await #expect {

@@ -98,13 +98,29 @@ final class MotoServer: Sendable {
 
     /// Asks the kernel for an unused port by binding to port 0.
     static func freeLoopbackPort() throws -> Int {
+        let (fd, port) = try boundLoopbackSocket()
+        close(fd)
+        return port
+    }
+
+    /// Runs `body` with the port of a socket that accepts TCP connections (the
+    /// kernel completes the handshake) but never reads or answers: a hung server.
+    static func withSilentListener(_ body: (Int) async throws -> Void) async throws {
+        let (fd, port) = try boundLoopbackSocket()
+        defer { close(fd) }
+        guard listen(fd, 16) == 0 else { throw MotoError.noFreePort }
+        try await body(port)
+    }
+
+    private static func boundLoopbackSocket() throws -> (Int32, Int) {
         #if os(Linux)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw MotoError.noFreePort }
-        defer { close(fd) }
+        var closeOnExit = true
+        defer { if closeOnExit { close(fd) } }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -120,6 +136,7 @@ final class MotoServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
         }
         guard named == 0 else { throw MotoError.noFreePort }
-        return Int(UInt16(bigEndian: actual.sin_port))
+        closeOnExit = false
+        return (fd, Int(UInt16(bigEndian: actual.sin_port)))
     }
 }

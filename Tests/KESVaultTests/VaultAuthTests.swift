@@ -14,7 +14,7 @@ struct VaultAuthTests {
         return config
     }
 
-    @Test("AppRole login yields a token scoped by the policy")
+    @Test("AppRole login yields a token scoped by the policy", .requiresOpenBao)
     func appRoleLogin() async throws {
         try await withOpenBao { server in
             let fixtures = try await OpenBaoFixtures.install(on: OpenBaoAdmin(server))
@@ -27,7 +27,7 @@ struct VaultAuthTests {
         }
     }
 
-    @Test("wrong AppRole credentials fail startup without revealing the secret")
+    @Test("wrong AppRole credentials fail startup without revealing the secret", .requiresOpenBao)
     func badAppRoleSecret() async throws {
         try await withOpenBao { server in
             let fixtures = try await OpenBaoFixtures.install(on: OpenBaoAdmin(server))
@@ -42,7 +42,7 @@ struct VaultAuthTests {
         }
     }
 
-    @Test("a renewable static token is renewed past its TTL")
+    @Test("a renewable static token is renewed past its TTL", .requiresOpenBao)
     func staticTokenRenewal() async throws {
         try await withOpenBao { server in
             let admin = OpenBaoAdmin(server)
@@ -67,7 +67,7 @@ struct VaultAuthTests {
         }
     }
 
-    @Test("a short-lived AppRole token is renewed, then replaced at its max TTL")
+    @Test("a short-lived AppRole token is renewed, then replaced at its max TTL", .requiresOpenBao)
     func shortTTLRenewalAndRelogin() async throws {
         try await withOpenBao { server in
             let fixtures = try await OpenBaoFixtures.install(on: OpenBaoAdmin(server), tokenTTL: "2s", tokenMaxTTL: "8s")
@@ -92,7 +92,7 @@ struct VaultAuthTests {
         }
     }
 
-    @Test("a revoked token is replaced by logging in again")
+    @Test("a revoked token is replaced by logging in again", .requiresOpenBao)
     func reloginAfterRevocation() async throws {
         try await withOpenBao { server in
             let admin = OpenBaoAdmin(server)
@@ -118,7 +118,7 @@ struct VaultAuthTests {
         }
     }
 
-    @Test("login failures are retried and reach the error log, requests keep going")
+    @Test("login failures are retried and reach the error log, requests keep going", .requiresOpenBao)
     func loginRetriesAreLogged() async throws {
         try await withOpenBao { server in
             let admin = OpenBaoAdmin(server)

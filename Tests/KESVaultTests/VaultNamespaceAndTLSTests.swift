@@ -5,7 +5,7 @@ import Testing
 @testable import KESVault
 
 /// OpenBao namespaces (X-Vault-Namespace) and HTTPS endpoints.
-@Suite("Vault namespaces and TLS")
+@Suite("Vault namespaces and TLS", .requiresOpenBao)
 struct VaultNamespaceAndTLSTests {
     @Test("every key request carries the namespace")
     func namespace() async throws {

@@ -5,7 +5,7 @@ import Testing
 @testable import KESVault
 
 /// `status()`, the background health poll and the sealed fast path.
-@Suite("Vault status and sealing")
+@Suite("Vault status and sealing", .requiresOpenBao)
 struct VaultStatusTests {
     @Test("a running server is healthy; a stopped one is unreachable")
     func runningThenStopped() async throws {

@@ -10,20 +10,20 @@ import NIOHTTP1
 import NIOSSL
 
 /// A real swift-kes server on a loopback port, with a file key store in a temp directory.
-final class TestServer: Sendable {
-    let server: KESServer
-    let port: Int
-    let directory: String
-    let admin: TestIdentity
+public final class TestServer: Sendable {
+    public let server: KESServer
+    public let port: Int
+    public let directory: String
+    public let admin: TestIdentity
 
-    static func makeDirectory() -> String {
+    public static func makeDirectory() -> String {
         let path = NSTemporaryDirectory() + "kes-test-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// - Parameter configure: adjusts the config (policies, api, cache) before the server starts.
-    init(
+    public init(
         admin: TestIdentity? = nil,
         directory: String? = nil,
         keyStore: (any KeyStore)? = nil,
@@ -54,33 +54,33 @@ final class TestServer: Sendable {
         port = server.localPort ?? 0
     }
 
-    func stop() {
+    public func stop() {
         server.shutdown()
     }
 
-    func client(_ identity: TestIdentity? = nil) throws -> TestClient {
+    public func client(_ identity: TestIdentity? = nil) throws -> TestClient {
         try TestClient(port: port, identity: identity ?? admin)
     }
 }
 
 /// An HTTPS client presenting one identity's certificate.
-final class TestClient: Sendable {
-    let http: HTTPClient
-    let port: Int
+public final class TestClient: Sendable {
+    public let http: HTTPClient
+    public let port: Int
 
-    struct Reply {
-        let status: Int
-        let headers: HTTPHeaders
-        let body: String
+    public struct Reply {
+        public let status: Int
+        public let headers: HTTPHeaders
+        public let body: String
 
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
         }
 
-        var message: String? { json["message"] as? String }
+        public var message: String? { json["message"] as? String }
     }
 
-    init(port: Int, identity: TestIdentity?) throws {
+    public init(port: Int, identity: TestIdentity?) throws {
         self.port = port
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
@@ -95,7 +95,7 @@ final class TestClient: Sendable {
         try? http.syncShutdown()
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+    public func request(_ method: HTTPMethod, _ path: String, body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
         request.method = method
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
@@ -105,13 +105,13 @@ final class TestClient: Sendable {
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: collected))
     }
 
-    func get(_ path: String) async throws -> Reply { try await request(.GET, path) }
-    func put(_ path: String, _ body: String? = nil) async throws -> Reply { try await request(.PUT, path, body: body) }
-    func post(_ path: String, _ body: String? = nil) async throws -> Reply { try await request(.POST, path, body: body) }
-    func delete(_ path: String) async throws -> Reply { try await request(.DELETE, path) }
+    public func get(_ path: String) async throws -> Reply { try await request(.GET, path) }
+    public func put(_ path: String, _ body: String? = nil) async throws -> Reply { try await request(.PUT, path, body: body) }
+    public func post(_ path: String, _ body: String? = nil) async throws -> Reply { try await request(.POST, path, body: body) }
+    public func delete(_ path: String) async throws -> Reply { try await request(.DELETE, path) }
 
     /// Opens a log stream and returns its lines as they arrive.
-    func stream(_ path: String) async throws -> AsyncThrowingStream<String, any Error> {
+    public func stream(_ path: String) async throws -> AsyncThrowingStream<String, any Error> {
         let request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
         let response = try await http.execute(request, timeout: .seconds(60))
         guard response.status == .ok else { throw StreamError(status: Int(response.status.code)) }
@@ -135,7 +135,7 @@ final class TestClient: Sendable {
         }
     }
 
-    struct StreamError: Error {
-        let status: Int
+    public struct StreamError: Error {
+        public let status: Int
     }
 }

@@ -6,23 +6,23 @@ import X509
 import _CryptoExtras
 
 /// A client certificate and key the tests present over mTLS.
-struct TestIdentity: Sendable {
-    let certificatePEM: String
-    let privateKeyPEM: String
-    let identity: Identity
+public struct TestIdentity: Sendable {
+    public let certificatePEM: String
+    public let privateKeyPEM: String
+    public let identity: Identity
 
-    static func apiKey(_ key: APIKey = .random()) throws -> TestIdentity {
+    public static func apiKey(_ key: APIKey = .random()) throws -> TestIdentity {
         let minted = try CertificateMinter.clientCertificate(for: key)
         return TestIdentity(certificatePEM: minted.certificatePEM, privateKeyPEM: minted.privateKeyPEM, identity: key.identity)
     }
 
-    static func ecdsa() throws -> TestIdentity {
+    public static func ecdsa() throws -> TestIdentity {
         let minted = try CertificateMinter.selfSigned(
             keyType: .p256, commonName: "ecdsa-client", dnsNames: [], ipAddresses: [], validity: .seconds(3600))
         return TestIdentity(certificatePEM: minted.certificatePEM, privateKeyPEM: minted.privateKeyPEM, identity: minted.identity)
     }
 
-    static func rsa() throws -> TestIdentity {
+    public static func rsa() throws -> TestIdentity {
         let key = Certificate.PrivateKey(try _RSA.Signing.PrivateKey(keySize: .bits2048))
         let name = try DistinguishedName { CommonName("rsa-client") }
         let now = Date()

@@ -1,0 +1,85 @@
+/// An error from a KES server, or the failure to reach one.
+///
+/// Server errors are recognized by their (status, exact message) pair, as the Go SDKs do
+/// (kes-api.md §4.2), including the legacy texts older servers send.
+public enum KESError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// 400 `key already exists` (or the legacy `key does already exist`).
+    case keyExists
+    /// 404 `key does not exist`.
+    case keyNotFound
+    /// 403 `not authorized: insufficient permissions` (or the legacy `prohibited by policy`).
+    case notAuthorized
+    /// 400 `decryption failed: ciphertext is not authentic`: wrong key, wrong context or a damaged ciphertext.
+    case notAuthentic
+    /// 404 `policy does not exist`.
+    case policyNotFound
+    /// 404 `identity does not exist`.
+    case identityNotFound
+    /// 501 `not implemented`: the server does not offer this API.
+    case notImplemented
+    /// Any other error response.
+    case server(status: Int, message: String)
+    /// No endpoint could be reached (connection refused, TLS failure, timeout).
+    case unreachable(endpoint: String, reason: String)
+
+    /// Maps an error response to its typed case.
+    public init(status: Int, message: String) {
+        switch (status, message) {
+        case (400, "key already exists"), (400, "key does already exist"): self = .keyExists
+        case (404, "key does not exist"): self = .keyNotFound
+        case (403, "not authorized: insufficient permissions"), (403, "prohibited by policy"): self = .notAuthorized
+        case (400, "decryption failed: ciphertext is not authentic"): self = .notAuthentic
+        case (404, "policy does not exist"): self = .policyNotFound
+        case (404, "identity does not exist"): self = .identityNotFound
+        case (501, "not implemented"): self = .notImplemented
+        default: self = .server(status: status, message: message)
+        }
+    }
+
+    /// The HTTP status; 0 when no server answered.
+    public var status: Int {
+        switch self {
+        case .keyExists, .notAuthentic: 400
+        case .keyNotFound, .policyNotFound, .identityNotFound: 404
+        case .notAuthorized: 403
+        case .notImplemented: 501
+        case .server(let status, _): status
+        case .unreachable: 0
+        }
+    }
+
+    /// The server's message (the canonical text for typed cases).
+    public var message: String {
+        switch self {
+        case .keyExists: "key already exists"
+        case .keyNotFound: "key does not exist"
+        case .notAuthorized: "not authorized: insufficient permissions"
+        case .notAuthentic: "decryption failed: ciphertext is not authentic"
+        case .policyNotFound: "policy does not exist"
+        case .identityNotFound: "identity does not exist"
+        case .notImplemented: "not implemented"
+        case .server(_, let message): message
+        case .unreachable(let endpoint, let reason): "\(endpoint) is not reachable: \(reason)"
+        }
+    }
+
+    public var description: String { message }
+
+    /// True for errors where another attempt may succeed: 503 and network failures.
+    var isRetryable: Bool {
+        switch self {
+        case .unreachable: true
+        case .server(let status, _): status == 503
+        default: false
+        }
+    }
+
+    /// True when another endpoint should be tried: network failures and 5xx other than 501.
+    var triggersFailover: Bool {
+        switch self {
+        case .unreachable: true
+        case .server(let status, _): status >= 500 && status != 501
+        default: false
+        }
+    }
+}
