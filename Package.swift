@@ -60,6 +60,9 @@ let package = Package(
                 "KESKeyStore",
                 "KESConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -158,7 +161,17 @@ let package = Package(
             dependencies: ["KESKeyStore", "KESFileStore", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(name: "KESConfigTests", dependencies: ["KESConfig"]),
-        .testTarget(name: "KESVaultTests", dependencies: ["KESVault", "KESKeyStore", "KESConfig"]),
+        .testTarget(
+            name: "KESVaultTests",
+            dependencies: [
+                "KESVault", "KESKeyStore", "KESConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig"]),
         // Shared by the test targets: a real server on loopback, test identities, an HTTPS client.
         .target(
@@ -174,6 +187,11 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Tests/KESTestSupport"
+        ),
+        // The cache under failure: a real server over a real OpenBao or moto that is stopped and restarted.
+        .testTarget(
+            name: "KESBackendFailureTests",
+            dependencies: ["KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESConfig", "KESKeyStore", "KESCore"]
         ),
         .testTarget(
             name: "KESClientTests",

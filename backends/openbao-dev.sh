@@ -33,6 +33,19 @@ dir=$(cd "$dir" && pwd)
 addr="http://127.0.0.1:${port}"
 tls_args=()
 curl_args=()
+# With OPENBAO_AUDIT_LOG=FILE every request is logged to FILE (OpenBao only takes audit
+# devices from its config file), so tests can count the requests a client made.
+audit_args=()
+if [ -n "${OPENBAO_AUDIT_LOG:-}" ]; then
+    cat >"$dir/audit.hcl" <<HCL
+audit "file" "tests" {
+  options {
+    file_path = "$OPENBAO_AUDIT_LOG"
+  }
+}
+HCL
+    audit_args=(-config="$dir/audit.hcl")
+fi
 if [ "${OPENBAO_DEV_TLS:-0}" = "1" ]; then
     mkdir -p "$dir/tls"
     addr="https://127.0.0.1:${port}"
@@ -58,7 +71,7 @@ close_inherited_fds() {
     -dev-root-token-id="$root_token" \
     -dev-listen-address="127.0.0.1:${port}" \
     -dev-no-store-token \
-    ${tls_args[@]+"${tls_args[@]}"}) \
+    ${tls_args[@]+"${tls_args[@]}"} ${audit_args[@]+"${audit_args[@]}"}) \
     </dev/null >"$dir/openbao.log" 2>&1 &
 pid=$!
 echo "$pid" >"$dir/openbao.pid"

@@ -48,7 +48,8 @@ public final class KESClient: Sendable {
         }
         if configuration.insecure { tls.certificateVerification = .none }
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
-        httpConfiguration.timeout.connect = .seconds(5)
+        // AsyncHTTPClient keeps retrying a refused connection until this passes, so it bounds failover time.
+        httpConfiguration.timeout.connect = .seconds(3)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
@@ -81,7 +82,7 @@ public final class KESClient: Sendable {
     public func shutdown() async throws {
         do {
             try await http.shutdown()
-        } catch HTTPClientError.alreadyShutdown {}
+        } catch let error as HTTPClientError where error == .alreadyShutdown {}
     }
 
     static func normalize(_ endpoint: String) -> String {

@@ -82,11 +82,11 @@ struct VaultAuthenticator: Sendable {
         switch method {
         case .appRole(let approle):
             let body = try JSONSerialization.data(withJSONObject: ["role_id": approle.id, "secret_id": approle.secret])
-            return try await login(engine: approle.engine, body: Array(body))
+            return try await login(engine: approle.engine.isEmpty ? "approle" : approle.engine, body: Array(body))
         case .kubernetes(let kubernetes):
             let jwt = try Self.readJWT(kubernetes.jwt)
             let body = try JSONSerialization.data(withJSONObject: ["role": kubernetes.role, "jwt": jwt])
-            return try await login(engine: kubernetes.engine, body: Array(body))
+            return try await login(engine: kubernetes.engine.isEmpty ? "kubernetes" : kubernetes.engine, body: Array(body))
         case .token(let token):
             return try await lookUp(token)
         }

@@ -70,7 +70,9 @@ public final class VaultKeyStore: KeyStore {
             health.isSealed
         }
         self.transport = transport
-        self.layout = VaultLayout(engine: config.engine, prefix: config.prefix, version: config.kvVersion)
+        self.layout = VaultLayout(
+            engine: config.engine.isEmpty ? "kv" : config.engine, prefix: config.prefix, version: config.kvVersion
+        )
         self.tokens = tokens
         self.health = health
 

@@ -1,1 +1,2 @@
-print("kes-bench")
+// kes-bench: see BenchCommand for the options and README/BENCHMARKS.md for how the numbers are used.
+BenchCommand.main()

@@ -1,0 +1,204 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+extension BenchOperation: ExpressibleByArgument {}
+
+/// `kes-bench`: keep-alive mTLS load against a KES server (or any HTTPS peer in raw mode).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kes-bench",
+        abstract: "Load generator for KES-compatible servers: closed or open loop over keep-alive mTLS connections.",
+        discussion: """
+            Each of the C connections sends one request at a time. Closed loop (default): the next request goes out \
+            as soon as the previous answer arrives. Open loop (--rate R): R requests/s in total on a fixed schedule, \
+            latency counted from when each request was due, so a stalled server cannot hide its stall; a connection \
+            has one request outstanding, so give it enough connections (C ≥ R × latency).
+            Only requests started in the measured window count. Errors are non-2xx answers, connection failures and \
+            requests unanswered 5 s after the end.
+
+            Examples:
+              kes-bench -k --api-key kes:v1:… --op generate --name my-key -c 16 -d 10s
+              kes-bench -k --cert c.crt --key c.key --op decrypt --name my-key --rate 5000 -c 64
+              kes-bench -k -s https://127.0.0.1:8200 --method PUT --path /v1/transit/datakey/plaintext/k \\
+                  -H "X-Vault-Token: root" --body '{}'
+            """
+    )
+
+    @Option(name: [.customShort("s"), .long], help: "Server URL (default: $KES_SERVER or https://127.0.0.1:7373).")
+    var server: String?
+
+    @Option(name: .long, help: "Operation: generate, encrypt, decrypt, hmac, status or raw (default: generate; raw when --path is given).")
+    var op: BenchOperation?
+
+    @Option(name: .long, help: "The KES key the operation uses.")
+    var name = "bench"
+
+    @Flag(name: .long, help: "Create the key first (an existing key is fine).")
+    var createKey = false
+
+    @Option(name: .long, help: "Client API key kes:v1:… (default: $KES_API_KEY).")
+    var apiKey: String?
+
+    @Option(name: .long, help: "Client certificate PEM file (default: $KES_CLIENT_CERT).")
+    var cert: String?
+
+    @Option(name: .long, help: "Client private key PEM file (default: $KES_CLIENT_KEY).")
+    var key: String?
+
+    @Option(name: .long, help: "CA certificate PEM file to verify the server with.")
+    var ca: String?
+
+    @Flag(name: [.customShort("k"), .long], help: "Do not verify the server's certificate.")
+    var insecure = false
+
+    @Option(name: [.customShort("c"), .long], help: "Concurrent keep-alive connections.")
+    var connections = 16
+
+    @Option(name: [.customShort("d"), .long], help: "Measured duration: 10, 10s, 500ms, 1m.")
+    var duration = "10s"
+
+    @Option(name: .long, help: "Warm-up before the measured window (not counted).")
+    var warmup = "2s"
+
+    @Option(name: .long, help: "Open loop: total requests per second over all connections.")
+    var rate: Double?
+
+    @Option(name: .long, help: "Event-loop threads (default: the number of cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Context (associated data) for generate/encrypt/decrypt, as text.")
+    var context: String?
+
+    @Option(name: .long, help: "Plaintext size for encrypt and message size for hmac, in bytes.")
+    var size = 32
+
+    @Option(name: .long, help: "HTTP method (raw mode; overrides the operation's method otherwise).")
+    var method: String?
+
+    @Option(name: .long, help: "Request path for raw mode, e.g. /v1/transit/decrypt/my-key.")
+    var path: String?
+
+    @Option(name: .long, help: "Request body for raw mode; @FILE reads it from a file.")
+    var body: String?
+
+    @Option(name: [.customShort("H"), .customLong("header")], help: "Extra header 'Name: value' (repeatable).")
+    var headers: [String] = []
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    var operation: BenchOperation { op ?? (path != nil ? .raw : .generate) }
+
+    func validate() throws {
+        guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard DurationText.nanoseconds(duration).map({ $0 > 0 }) == true else { throw ValidationError("invalid --duration '\(duration)'") }
+        guard DurationText.nanoseconds(warmup) != nil else { throw ValidationError("invalid --warmup '\(warmup)'") }
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be positive") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if apiKey != nil && cert != nil { throw ValidationError("use either --api-key or --cert/--key") }
+        if operation == .raw && path == nil { throw ValidationError("raw mode needs --path") }
+        if operation != .raw && (path != nil || body != nil) { throw ValidationError("--path and --body are for raw mode") }
+        if let path, !path.hasPrefix("/") { throw ValidationError("--path must start with '/'") }
+        if size < 0 { throw ValidationError("--size must not be negative") }
+        for header in headers where RequestTemplate.parseHeader(header) == nil {
+            throw ValidationError("invalid header '\(header)': use 'Name: value'")
+        }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let serverText = server ?? environment["KES_SERVER"] ?? "https://127.0.0.1:7373"
+        guard let address = ServerAddress(serverText) else { throw ValidationError("invalid server URL '\(serverText)'") }
+        let (tlsContext, identity) = try ClientTLS.makeContext(credential: credential(environment), insecure: insecure, caFile: ca)
+        let threadCount = threads ?? System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threadCount)
+        defer { try? group.syncShutdownGracefully() }
+
+        let socketAddress = try SocketAddress.makeAddressResolvingHost(address.host, port: address.port)
+        func plan(_ request: RequestTemplate) -> LoadPlan {
+            LoadPlan(
+                address: address, socketAddress: socketAddress, tlsContext: tlsContext, request: request,
+                connections: connections, rate: rate,
+                warmupNanoseconds: DurationText.nanoseconds(warmup) ?? 0,
+                durationNanoseconds: DurationText.nanoseconds(duration) ?? 1,
+                graceNanoseconds: 5_000_000_000)
+        }
+        let extraHeaders = headers.compactMap(RequestTemplate.parseHeader)
+        func template(_ method: HTTPMethod, _ path: String, _ body: [UInt8]?) -> RequestTemplate {
+            RequestTemplate(method: method, path: path, body: body, authority: address.authority, extraHeaders: extraHeaders)
+        }
+        func call(_ request: RequestTemplate) throws -> OneShotRequest.Reply {
+            try OneShotRequest.send(request, plan: plan(request), on: group.next()).wait()
+        }
+
+        let request: RequestTemplate
+        if operation == .raw {
+            let methodName = method ?? (body == nil ? "GET" : "POST")
+            request = template(HTTPMethod(rawValue: methodName.uppercased()), path ?? "/", try rawBody())
+        } else {
+            if createKey {
+                let reply = try call(template(.POST, "/v1/key/create/\(name)", nil))
+                guard (200..<300).contains(reply.status) || reply.body.contains("already exists") else {
+                    throw SetupFailure(description: "creating key '\(name)' failed: \(reply.status) \(reply.body.prefix(200))")
+                }
+            }
+            let contextBytes = context.map { Array($0.utf8) }
+            var ciphertext: String?
+            if operation == .decrypt {
+                ciphertext = try makeCiphertext(call: call, template: template, context: contextBytes)
+            }
+            let parts = operation.kesRequest(keyName: name, context: contextBytes, plaintextSize: size, ciphertext: ciphertext)
+            request = template(method.map { HTTPMethod(rawValue: $0.uppercased()) } ?? parts.method, parts.path, parts.body)
+        }
+
+        let runPlan = plan(request)
+        let outcome = try LoadRun.run(runPlan, group: group)
+        let report = BenchReport(plan: runPlan, operation: operation.rawValue, identity: identity, threads: threadCount, outcome: outcome)
+        print(json ? try report.json() : report.text)
+    }
+
+    private func credential(_ environment: [String: String]) -> ClientTLS.Credential {
+        if let apiKey { return .apiKey(apiKey) }
+        if let cert, let key { return .files(certificate: cert, key: key) }
+        if let text = environment["KES_API_KEY"], !text.isEmpty { return .apiKey(text) }
+        if let cert = environment["KES_CLIENT_CERT"], let key = environment["KES_CLIENT_KEY"] {
+            return .files(certificate: cert, key: key)
+        }
+        return .none
+    }
+
+    private func rawBody() throws -> [UInt8]? {
+        guard let body else { return nil }
+        guard body.hasPrefix("@") else { return Array(body.utf8) }
+        let file = String(body.dropFirst())
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read body file '\(file)'")
+        }
+        return Array(data)
+    }
+
+    /// Decrypt needs a ciphertext the key accepts: ask the server to generate one, with the same context.
+    private func makeCiphertext(
+        call: (RequestTemplate) throws -> OneShotRequest.Reply,
+        template: (HTTPMethod, String, [UInt8]?) -> RequestTemplate,
+        context: [UInt8]?
+    ) throws -> String {
+        let generate = BenchOperation.generate.kesRequest(keyName: name, context: context, plaintextSize: 0, ciphertext: nil)
+        let reply = try call(template(generate.method, generate.path, generate.body))
+        guard (200..<300).contains(reply.status),
+              let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+              let ciphertext = object["ciphertext"] as? String
+        else {
+            throw SetupFailure(description: "making a ciphertext with key '\(name)' failed: \(reply.status) \(reply.body.prefix(200))")
+        }
+        return ciphertext
+    }
+}
+
+struct SetupFailure: Error, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,278 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One keep-alive connection slot: connects, sends the plan's request in a closed or open loop and
+/// records latencies. Lives entirely on one event loop, so it needs no locks; a broken channel is
+/// replaced by a new one and the run goes on.
+final class LoadConnection {
+    private enum State {
+        /// Connected or connecting, sending one request to prove the server answers 2xx.
+        case priming
+        /// Primed, waiting for the common start signal.
+        case ready
+        case running(RunClock)
+        case finished
+    }
+
+    let eventLoop: any EventLoop
+    private let plan: LoadPlan
+    private let index: Int
+    private var state = State.priming
+    private var stats = ConnectionStats()
+    private var context: ChannelHandlerContext?
+    /// Set once the current channel has been counted as broken, so a close after an error is not counted twice.
+    private var channelFailed = false
+    private var inFlight = false
+    /// When the outstanding request was sent (closed loop) or was due (open loop).
+    private var requestStart: UInt64 = 0
+    private var nextDue: UInt64 = 0
+    private var primingBody = ""
+    private var giveUpTask: Scheduled<Void>?
+    private var primingSettled = false
+
+    private let primed: EventLoopPromise<Void>
+    private let done: EventLoopPromise<ConnectionStats>
+    var primedFuture: EventLoopFuture<Void> { primed.futureResult }
+    var doneFuture: EventLoopFuture<ConnectionStats> { done.futureResult }
+
+    init(index: Int, plan: LoadPlan, eventLoop: any EventLoop) {
+        self.index = index
+        self.plan = plan
+        self.eventLoop = eventLoop
+        primed = eventLoop.makePromise()
+        done = eventLoop.makePromise()
+    }
+
+    // MARK: Control, called on `eventLoop` by the run
+
+    func connect() {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let plan = plan
+        channelFailed = false
+        ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(context: plan.tlsContext, serverHostname: plan.address.serverNameIndication)
+                    try channel.pipeline.syncOperations.addHandler(tls)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(LoadResponseHandler(connection: bound.value))
+                }
+            }
+            .connect(to: plan.socketAddress)
+            .whenFailure { error in bound.value.connectFailed(error) }
+    }
+
+    func start(_ clock: RunClock) {
+        guard case .ready = state else { return }
+        state = .running(clock)
+        giveUpTask = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(clock.giveUp)) { [self] in
+            if inFlight { stats.timeouts += 1 }
+            if let rate = plan.rate, nextDue < clock.measureEnd {
+                // Requests that fell due in the window but never went out count as lost, not as absent.
+                let interval = Double(plan.connections) / rate * 1e9
+                stats.timeouts += UInt64((Double(clock.measureEnd - nextDue) / interval).rounded(.up))
+            }
+            finish()
+        }
+        if let rate = plan.rate {
+            // Connection i sends at start + (i + k·C) / rate: together an even stream of `rate` per second.
+            nextDue = clock.start + UInt64(Double(index) / rate * 1e9)
+        }
+        resume(clock)
+    }
+
+    /// Closes the channel and reports. Safe to call more than once.
+    func finish() {
+        if case .finished = state { return }
+        state = .finished
+        giveUpTask?.cancel()
+        context?.close(promise: nil)
+        settlePriming(.failure(PrimingFailure(description: "the run ended")))
+        done.succeed(stats)
+    }
+
+    // MARK: Events from the channel
+
+    func channelActive(_ context: ChannelHandlerContext) {
+        self.context = context
+        switch state {
+        case .priming: send(startingAt: RunClock.now())
+        case .running(let clock): resume(clock)
+        case .ready, .finished: break
+        }
+    }
+
+    func received(body: ByteBuffer) {
+        if case .priming = state, primingBody.utf8.count < 300 {
+            primingBody += String(buffer: body)
+        }
+    }
+
+    func responseEnded(status: UInt) {
+        let now = RunClock.now()
+        inFlight = false
+        let succeeded = (200..<300).contains(status)
+        switch state {
+        case .priming:
+            if succeeded {
+                state = .ready
+                settlePriming(.success(()))
+            } else {
+                let text = primingBody.trimmingCharacters(in: .whitespacesAndNewlines)
+                settlePriming(.failure(PrimingFailure(description: "the server answered \(status) \(text.prefix(200))")))
+            }
+        case .running(let clock):
+            // Throughput counts answers inside the window; latency and errors count requests started (or due)
+            // inside it, however late their answer, so an overloaded server's slowest answers are not dropped.
+            if now >= clock.measureStart && now < clock.measureEnd {
+                stats.answered += 1
+                if succeeded { stats.succeeded += 1 }
+            }
+            if requestStart >= clock.measureStart && requestStart < clock.measureEnd {
+                stats.latencies.record(now &- requestStart)
+                if !succeeded { stats.failedStatuses[status, default: 0] += 1 }
+            }
+            resume(clock, now: now)
+        case .ready, .finished:
+            break
+        }
+    }
+
+    func channelError(_ error: any Error) {
+        if case .priming = state {
+            settlePriming(.failure(PrimingFailure(description: "\(error)")))
+            return
+        }
+        guard case .running = state, !channelFailed else { return }
+        channelFailed = true
+        stats.connectionErrors += 1
+        stats.firstConnectionError = stats.firstConnectionError ?? "\(error)"
+    }
+
+    func channelInactive() {
+        context = nil
+        let wasInFlight = inFlight
+        inFlight = false
+        switch state {
+        case .priming:
+            settlePriming(.failure(PrimingFailure(description: "the server closed the connection")))
+        case .running(let clock):
+            if wasInFlight && !channelFailed {
+                stats.connectionErrors += 1
+                stats.firstConnectionError = stats.firstConnectionError ?? "the server closed the connection mid-request"
+            }
+            if RunClock.now() < clock.measureEnd {
+                stats.reconnects += 1
+                connect()
+            } else {
+                finish()
+            }
+        case .ready, .finished:
+            break
+        }
+    }
+
+    private func connectFailed(_ error: any Error) {
+        switch state {
+        case .priming:
+            settlePriming(.failure(PrimingFailure(description: "cannot connect to \(plan.address.authority): \(error)")))
+        case .running(let clock):
+            stats.connectionErrors += 1
+            stats.firstConnectionError = stats.firstConnectionError ?? "\(error)"
+            guard RunClock.now() < clock.measureEnd else { return finish() }
+            // Back off a little so a dead server does not turn the benchmark into a connect storm.
+            eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in
+                if case .running = state { connect() }
+            }
+        case .ready, .finished:
+            break
+        }
+    }
+
+    /// The first outcome wins; an error and the close that follows it both report, only once.
+    private func settlePriming(_ result: Result<Void, any Error>) {
+        guard !primingSettled else { return }
+        primingSettled = true
+        primed.completeWith(result)
+    }
+
+    // MARK: The loop
+
+    /// Sends the next request if one is due, or arranges to. Called after every answer and reconnect.
+    private func resume(_ clock: RunClock, now: UInt64 = RunClock.now()) {
+        guard context != nil, !inFlight else { return }
+        guard let rate = plan.rate else {
+            // Closed loop: the next request goes out as soon as the previous answer is in.
+            if now < clock.measureEnd { send(startingAt: now) } else { finish() }
+            return
+        }
+        guard nextDue < clock.measureEnd else { return finish() }
+        if nextDue <= now {
+            sendDue(rate: rate)
+        } else {
+            eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(nextDue)) { [self] in
+                guard case .running = state, context != nil, !inFlight else { return }
+                sendDue(rate: rate)
+            }
+        }
+    }
+
+    /// Open loop: latency counts from when the request was due, not from when the connection got
+    /// round to sending it, so a stalled server cannot hide its stall (no coordinated omission).
+    private func sendDue(rate: Double) {
+        let due = nextDue
+        nextDue += UInt64(Double(plan.connections) / rate * 1e9)
+        send(startingAt: due)
+    }
+
+    private func send(startingAt start: UInt64) {
+        guard let context else { return }
+        inFlight = true
+        requestStart = start
+        context.write(NIOAny(HTTPClientRequestPart.head(plan.request.head)), promise: nil)
+        if let body = plan.request.body {
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(body))), promise: nil)
+        }
+        context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+    }
+}
+
+/// The tail of each connection's pipeline: hands response events to its ``LoadConnection``.
+final class LoadResponseHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let connection: LoadConnection
+    private var status: UInt = 0
+
+    init(connection: LoadConnection) {
+        self.connection = connection
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connection.channelActive(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): status = head.status.code
+        case .body(let body): connection.received(body: body)
+        case .end: connection.responseEnded(status: status)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        connection.channelError(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.channelInactive()
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,68 @@
+import NIOCore
+import NIOSSL
+
+/// Everything every connection needs to know about the run; immutable and shared.
+struct LoadPlan: Sendable {
+    let address: ServerAddress
+    let socketAddress: SocketAddress
+    let tlsContext: NIOSSLContext
+    let request: RequestTemplate
+    let connections: Int
+    /// Requests per second over all connections; nil for a closed loop.
+    let rate: Double?
+    let warmupNanoseconds: UInt64
+    let durationNanoseconds: UInt64
+    /// How long after the end a connection may wait for its last answer before counting it as lost.
+    let graceNanoseconds: UInt64
+}
+
+/// The run's time line on the monotonic clock (`NIODeadline` uptime nanoseconds).
+struct RunClock: Sendable {
+    let start: UInt64
+    let measureStart: UInt64
+    let measureEnd: UInt64
+    let giveUp: UInt64
+
+    init(start: UInt64, plan: LoadPlan) {
+        self.start = start
+        measureStart = start + plan.warmupNanoseconds
+        measureEnd = measureStart + plan.durationNanoseconds
+        giveUp = measureEnd + plan.graceNanoseconds
+    }
+
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+}
+
+/// What one connection measured in the run's window.
+struct ConnectionStats: Sendable {
+    var latencies = LatencyHistogram()
+    /// Answers received inside the window, whatever their status, and those with a 2xx status.
+    var answered: UInt64 = 0
+    var succeeded: UInt64 = 0
+    /// Answers with a status outside 200–299, by status.
+    var failedStatuses: [UInt: UInt64] = [:]
+    /// Connects that failed, and channels that broke (TLS or socket errors, or a close with a request outstanding).
+    var connectionErrors: UInt64 = 0
+    /// Requests still unanswered when the grace period after the run ran out.
+    var timeouts: UInt64 = 0
+    var reconnects: UInt64 = 0
+    var firstConnectionError: String?
+
+    mutating func merge(_ other: ConnectionStats) {
+        latencies.merge(other.latencies)
+        answered += other.answered
+        succeeded += other.succeeded
+        failedStatuses.merge(other.failedStatuses, uniquingKeysWith: +)
+        connectionErrors += other.connectionErrors
+        timeouts += other.timeouts
+        reconnects += other.reconnects
+        firstConnectionError = firstConnectionError ?? other.firstConnectionError
+    }
+
+    var failedStatusCount: UInt64 { failedStatuses.values.reduce(0, +) }
+}
+
+/// The first request on a connection was not answered with a 2xx: the run cannot be meaningful.
+struct PrimingFailure: Error, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,76 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A single request on its own connection, for the set-up steps (create the key, make a ciphertext).
+enum OneShotRequest {
+    struct Reply: Sendable {
+        let status: UInt
+        let body: String
+    }
+
+    static func send(_ request: RequestTemplate, plan: LoadPlan, on eventLoop: any EventLoop) -> EventLoopFuture<Reply> {
+        let promise = eventLoop.makePromise(of: Reply.self)
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(context: plan.tlsContext, serverHostname: plan.address.serverNameIndication)
+                    try channel.pipeline.syncOperations.addHandler(tls)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(CollectingHandler(request: request, promise: promise))
+                }
+            }
+            .connect(to: plan.socketAddress)
+            .whenFailure { promise.fail($0) }
+        return promise.futureResult
+    }
+
+    private final class CollectingHandler: ChannelInboundHandler {
+        typealias InboundIn = HTTPClientResponsePart
+
+        let request: RequestTemplate
+        let promise: EventLoopPromise<Reply>
+        var status: UInt = 0
+        var body = ""
+
+        init(request: RequestTemplate, promise: EventLoopPromise<Reply>) {
+            self.request = request
+            self.promise = promise
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            context.write(NIOAny(HTTPClientRequestPart.head(request.head)), promise: nil)
+            if let requestBody = request.body {
+                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(requestBody))), promise: nil)
+            }
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            context.fireChannelActive()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head): status = head.status.code
+            case .body(let part): body += String(buffer: part)
+            case .end:
+                promise.succeed(Reply(status: status, body: body))
+                context.close(promise: nil)
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.fail(error)
+            context.close(promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            // After an answer this is a no-op: a completed promise ignores later outcomes.
+            struct ClosedEarly: Error, CustomStringConvertible {
+                var description: String { "the server closed the connection before answering" }
+            }
+            if status == 0 { promise.fail(ClosedEarly()) }
+            context.fireChannelInactive()
+        }
+    }
+}
