@@ -5,8 +5,8 @@ import KESCore
 struct IdentityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identity",
-        abstract: "Create API keys and compute identities.",
-        subcommands: [New.self, Of.self]
+        abstract: "Create API keys, compute identities and inspect the server's identities.",
+        subcommands: [New.self, Of.self, Info.self, List.self]
     )
 
     struct New: AsyncParsableCommand {

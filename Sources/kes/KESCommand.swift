@@ -6,6 +6,10 @@ struct KESCommand: AsyncParsableCommand {
         commandName: "kes",
         abstract: "swift-kes: a KES-compatible key management server.",
         version: KESVersion.version,
-        subcommands: [ServerCommand.self, IdentityCommand.self]
+        subcommands: [
+            ServerCommand.self, IdentityCommand.self,
+            KeyClientCommand.self, PolicyClientCommand.self, LogCommand.self, StatusCommand.self, MetricCommand.self,
+            ListKeysCommand.self, MigrateCommand.self,
+        ]
     )
 }

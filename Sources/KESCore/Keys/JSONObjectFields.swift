@@ -1,21 +1,21 @@
 /// A strict parser for one JSON object whose interesting members are strings: format A
 /// ciphertexts and 2023 stored keys. Other members may hold any JSON value; they are validated
 /// and skipped, as Go's `encoding/json` ignores unknown fields.
-struct JSONObjectFields {
-    enum Value: Equatable {
+public struct JSONObjectFields: Sendable {
+    public enum Value: Equatable, Sendable {
         case string(String)
         case null
         /// A number, boolean, array or object.
         case other
     }
 
-    private(set) var members: [(name: String, value: Value)] = []
+    public private(set) var members: [(name: String, value: Value)] = []
 
     /// Nested arrays/objects deeper than this are rejected, so hostile input cannot exhaust the stack.
     private static let maximumDepth = 64
 
     /// Parses `bytes` as exactly one JSON object with optional surrounding whitespace.
-    init?(parsing bytes: [UInt8]) {
+    public init?(parsing bytes: [UInt8]) {
         var parser = Parser(bytes: bytes)
         guard let members = parser.parseTopLevelObject() else { return nil }
         self.members = members
@@ -23,7 +23,7 @@ struct JSONObjectFields {
 
     /// The member Go would store in a struct field named `name`: the last one whose name
     /// matches, ignoring ASCII case.
-    func value(for name: String) -> Value? {
+    public func value(for name: String) -> Value? {
         for member in members.reversed() where member.name.utf8.elementsEqual(name.utf8, by: Self.asciiCaseInsensitiveEqual) {
             return member.value
         }
@@ -256,10 +256,10 @@ struct JSONObjectFields {
 
 /// Writes JSON string literals the way Go's `encoding/json` does, including its HTML-safe
 /// escapes, so that re-encoded stored keys match what KES writes.
-enum JSONStringWriter {
+public enum JSONStringWriter {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func append(_ text: String, to out: inout [UInt8]) {
+    public static func append(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -80,11 +80,7 @@ struct API: Sendable {
     }
 
     func body(_ request: APIRequest) throws(RequestError) -> JSONBody {
-        do {
-            return try JSONBody(request.body)
-        } catch {
-            throw RequestError.badRequest("invalid request body: \(error.message)")
-        }
+        try JSONBody(request.body)
     }
 
     /// Logs a backend failure the way KES's key-store wrapper does; the client only sees the generic 502.

@@ -1,5 +1,7 @@
-/// Builds JSON responses by appending bytes; escapes like Go's encoding/json so that
-/// output matches what KES clients have always seen.
+import KESCore
+
+/// Builds JSON responses by appending bytes; strings are escaped like Go's encoding/json
+/// (`JSONStringWriter`) so that output matches what KES clients have always seen.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
@@ -72,32 +74,14 @@ struct JSONWriter {
     }
 
     private mutating func appendString(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        JSONWriter.escape(value, into: &bytes)
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    static func escape(_ value: String, into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for b in value.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: out.append(b)
-            }
-        }
+        JSONStringWriter.append(value, to: &bytes)
     }
 
     /// `{"message":"…"}`, the body of every error.
     static func message(_ text: String) -> [UInt8] {
-        var out: [UInt8] = Array(#"{"message":""#.utf8)
-        escape(text, into: &out)
-        out.append(contentsOf: #""}"#.utf8)
+        var out: [UInt8] = Array(#"{"message":"#.utf8)
+        JSONStringWriter.append(text, to: &out)
+        out.append(UInt8(ascii: "}"))
         return out
     }
 }

@@ -24,22 +24,26 @@ final class ServerMetrics: Sendable {
 
     init(startedAt: ContinuousClock.Instant) {
         self.startedAt = startedAt
-        active = registry.makeGauge(name: "kes_http_request_active", help: "Number of active requests that are not finished, yet.")
+        active = registry.makeGauge(descriptor: Self.describe("kes_http_request_active", "Number of active requests that are not finished, yet."))
         responseTime = registry.makeDurationHistogram(
-            name: "kes_http_response_time",
+            descriptor: Self.describe("kes_http_response_time", "Histogram of request response times spawning from 10ms to 10s."),
             buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .milliseconds(1500), .seconds(3), .seconds(5), .seconds(10)],
-            help: "Histogram of request response times spawning from 10ms to 10s."
+                      .seconds(1), .milliseconds(1500), .seconds(3), .seconds(5), .seconds(10)]
         )
-        auditEvents = registry.makeCounter(name: "kes_log_audit_events", help: "Number of audit log events written to the audit log targets.")
-        errorEvents = registry.makeCounter(name: "kes_log_error_events", help: "Number of error log events written to the error log targets.")
-        upTime = registry.makeGauge(name: "kes_system_up_time", help: "The time the server has been up and running in seconds.")
-        numCPU = registry.makeGauge(name: "kes_system_num_cpu", help: "The number of logical CPUs available on the system. It may be larger than the number of usable CPUs.")
-        numCPUUsed = registry.makeGauge(name: "kes_system_num_cpu_used", help: "The number of logical CPUs usable by the server. It may be smaller than the number of available CPUs.")
-        numThreads = registry.makeGauge(name: "kes_system_num_threads", help: "The number of concurrent co-routines/threads that currently exists.")
-        heapUsed = registry.makeGauge(name: "kes_system_mem_heap_used", help: "The number of bytes that are currently allocated on the heap memory.")
-        heapObjects = registry.makeGauge(name: "kes_system_mem_heap_objects", help: "The number of objects that are currently allocated on the heap memory.")
-        stackUsed = registry.makeGauge(name: "kes_system_mem_stack_used", help: "The bytes of stack memory obtained from the OS.")
+        auditEvents = registry.makeCounter(descriptor: Self.describe("kes_log_audit_events", "Number of audit log events written to the audit log targets."))
+        errorEvents = registry.makeCounter(descriptor: Self.describe("kes_log_error_events", "Number of error log events written to the error log targets."))
+        upTime = registry.makeGauge(descriptor: Self.describe("kes_system_up_time", "The time the server has been up and running in seconds."))
+        numCPU = registry.makeGauge(descriptor: Self.describe("kes_system_num_cpu", "The number of logical CPUs available on the system. It may be larger than the number of usable CPUs."))
+        numCPUUsed = registry.makeGauge(descriptor: Self.describe("kes_system_num_cpu_used", "The number of logical CPUs usable by the server. It may be smaller than the number of available CPUs."))
+        numThreads = registry.makeGauge(descriptor: Self.describe("kes_system_num_threads", "The number of concurrent co-routines/threads that currently exists."))
+        heapUsed = registry.makeGauge(descriptor: Self.describe("kes_system_mem_heap_used", "The number of bytes that are currently allocated on the heap memory."))
+        heapObjects = registry.makeGauge(descriptor: Self.describe("kes_system_mem_heap_objects", "The number of objects that are currently allocated on the heap memory."))
+        stackUsed = registry.makeGauge(descriptor: Self.describe("kes_system_mem_stack_used", "The bytes of stack memory obtained from the OS."))
+    }
+
+    /// KES's metric names carry no unit suffix, so the whole name is the base name.
+    private static func describe(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     func requestStarted() {
@@ -59,7 +63,7 @@ final class ServerMetrics: Sendable {
         case 400..<500: ("kes_http_request_error", "Number of request that failed due to some error. (HTTP 4xx status code)")
         default: ("kes_http_request_success", "Number of requests that have been served successfully.")
         }
-        let counter = registry.makeCounter(name: name, labels: [("code", String(code))], help: help)
+        let counter = registry.makeCounter(descriptor: Self.describe(name, help), labels: [("code", String(code))])
         codeCounters.withLock { $0[code] = counter }
         return counter
     }

@@ -24,7 +24,9 @@ struct ClientOptions: ParsableArguments {
 
     /// Builds the client from the environment.
     /// - Throws: ``UsageFailure`` for missing or conflicting credentials.
-    func makeClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KESClient {
+    func makeClient(
+        endpoints: [String]? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> KESClient {
         let apiKey = environment["KES_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         let certificate = environment["KES_CLIENT_CERT"].flatMap { $0.isEmpty ? nil : $0 }
         let privateKey = environment["KES_CLIENT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -51,7 +53,7 @@ struct ClientOptions: ParsableArguments {
         }
         do {
             return try KESClient(configuration: KESClientConfiguration(
-                endpoints: Self.endpoints(environment), credentials: credentials, insecure: insecure))
+                endpoints: endpoints ?? Self.endpoints(environment), credentials: credentials, insecure: insecure))
         } catch {
             throw UsageFailure("\(error)")
         }

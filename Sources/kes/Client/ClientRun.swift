@@ -36,7 +36,7 @@ enum ClientRun {
     /// Prints `error` and returns the exit code to throw.
     static func fail(_ error: any Error, options: ClientOptions? = nil, context: String? = nil) -> ExitCode {
         if let exit = error as? ExitCode { return exit }
-        let style = Style(mode: options?.color ?? .auto, stream: stderr)
+        let style = Style(mode: options?.color ?? .auto, descriptor: STDERR_FILENO)
         let text = context.map { "\($0): \(error)" } ?? "\(error)"
         FileHandle.standardError.write(Data("\(style.red("Error:")) \(text)\n".utf8))
         return error is UsageFailure ? ExitCode(2) : ExitCode(1)

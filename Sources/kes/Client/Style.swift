@@ -4,15 +4,15 @@ import Foundation
 struct Style: Sendable {
     let enabled: Bool
 
-    init(mode: ColorMode, stream: UnsafeMutablePointer<FILE>? = stdout) {
+    init(mode: ColorMode, descriptor: Int32 = STDOUT_FILENO) {
         switch mode {
         case .always: enabled = true
         case .never: enabled = false
-        case .auto: enabled = isatty(fileno(stream ?? stdout)) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        case .auto: enabled = isatty(descriptor) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         }
     }
 
-    static var stdoutIsTerminal: Bool { isatty(fileno(stdout)) != 0 }
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
 
     private func wrap(_ code: String, _ text: String) -> String {
         enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
