@@ -20,9 +20,9 @@ struct SystemStats {
             for line in status.split(separator: "\n") {
                 if line.hasPrefix("Threads:") {
                     threads = Int(line.dropFirst(8).trimmingCharacters(in: .whitespaces)) ?? 0
-                } else if line.hasPrefix("VmData:") {
-                    // The data segment is the closest figure to Go's heap that Linux reports cheaply.
-                    let kb = line.dropFirst(7).trimmingCharacters(in: .whitespaces).split(separator: " ").first
+                } else if line.hasPrefix("VmRSS:") {
+                    // Resident memory is the closest honest figure to Go's heap that Linux reports cheaply.
+                    let kb = line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first
                     heapBytes = (kb.flatMap { Int($0) } ?? 0) * 1024
                 } else if line.hasPrefix("VmStk:") {
                     let kb = line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first

@@ -26,6 +26,8 @@ enum ServerTLS {
     ]
 
     static func makeContext(config: ServerTLSConfig, optionalClientCertificate: Bool) throws -> NIOSSLContext {
+        guard !config.keyPath.isEmpty else { throw Error(description: "tls: no private key specified (tls.key)") }
+        guard !config.certPath.isEmpty else { throw Error(description: "tls: no certificate specified (tls.cert)") }
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(config.certPath)
