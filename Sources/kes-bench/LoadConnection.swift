@@ -172,7 +172,11 @@ final class LoadConnection {
             } else {
                 finish()
             }
-        case .ready, .finished:
+        case .ready:
+            // Dropped while waiting for the start (an idle timeout, say): be connected when it comes.
+            stats.reconnects += 1
+            connect()
+        case .finished:
             break
         }
     }
@@ -181,15 +185,18 @@ final class LoadConnection {
         switch state {
         case .priming:
             settlePriming(.failure(PrimingFailure(description: "cannot connect to \(plan.address.authority): \(error)")))
-        case .running(let clock):
+        case .ready, .running:
             stats.connectionErrors += 1
             stats.firstConnectionError = stats.firstConnectionError ?? "\(error)"
-            guard RunClock.now() < clock.measureEnd else { return finish() }
+            if case .running(let clock) = state, RunClock.now() >= clock.measureEnd { return finish() }
             // Back off a little so a dead server does not turn the benchmark into a connect storm.
             eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in
-                if case .running = state { connect() }
+                switch state {
+                case .ready, .running: connect()
+                case .priming, .finished: break
+                }
             }
-        case .ready, .finished:
+        case .finished:
             break
         }
     }

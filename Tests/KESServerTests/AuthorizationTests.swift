@@ -74,3 +74,24 @@ import Testing
         #expect(try await server.client().get("/v1/status").status == 200)
     }
 }
+
+@Suite struct VerifiedTLSTests {
+    /// `tls.auth: on` verifies the client's chain against `tls.ca` (TARGET rule 12).
+    @Test func authOnAcceptsOnlyCertificatesFromTheCA() async throws {
+        let ca = try TestCA()
+        let trusted = try ca.issueClient(commonName: "trusted")
+        let caFile = TestServer.makeDirectory() + "/ca.pem"
+        try ca.certificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
+        let server = try await TestServer(admin: trusted) { config in
+            config.tls.auth = true
+            config.tls.caPath = caFile
+        }
+        defer { server.stop() }
+        let me = try await server.client(trusted).get("/v1/identity/self/describe")
+        #expect(me.status == 200)
+        #expect(me.json["identity"] as? String == trusted.identity.rawValue)
+
+        let selfSigned = try TestClient(port: server.port, identity: try .apiKey())
+        await #expect(throws: (any Error).self) { _ = try await selfSigned.get("/version") }
+    }
+}

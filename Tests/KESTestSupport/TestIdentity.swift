@@ -11,6 +11,12 @@ public struct TestIdentity: Sendable {
     public let privateKeyPEM: String
     public let identity: Identity
 
+    public init(certificatePEM: String, privateKeyPEM: String, identity: Identity) {
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+        self.identity = identity
+    }
+
     public static func apiKey(_ key: APIKey = .random()) throws -> TestIdentity {
         let minted = try CertificateMinter.clientCertificate(for: key)
         return TestIdentity(certificatePEM: minted.certificatePEM, privateKeyPEM: minted.privateKeyPEM, identity: key.identity)
