@@ -77,6 +77,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // keystore.kes: another KES-compatible server's /v1/secret API as the key store.
+        .target(
+            name: "KESChainStore",
+            dependencies: [
+                "KESKeyStore",
+                "KESConfig",
+                "KESCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The KES YAML server config.
         .target(
             name: "KESConfig",
@@ -136,6 +149,7 @@ let package = Package(
                 "KESFileStore",
                 "KESVault",
                 "KESAWS",
+                "KESChainStore",
                 "KESConfig",
                 "KESServer",
                 "KESClient",
@@ -191,7 +205,7 @@ let package = Package(
         // The cache under failure: a real server over a real OpenBao or moto that is stopped and restarted.
         .testTarget(
             name: "KESBackendFailureTests",
-            dependencies: ["KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESConfig", "KESKeyStore", "KESCore"]
+            dependencies: ["KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESChainStore", "KESConfig", "KESKeyStore", "KESCore"]
         ),
         .testTarget(
             name: "KESClientTests",

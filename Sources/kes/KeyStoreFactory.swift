@@ -1,4 +1,5 @@
 import KESAWS
+import KESChainStore
 import KESConfig
 import KESFileStore
 import KESKeyStore
@@ -15,13 +16,8 @@ enum KeyStoreFactory {
             return try await VaultKeyStore(config: vault, logger: logger)
         case .awsSecretsManager(let aws):
             return try await AWSSecretsManagerKeyStore(config: aws, logger: logger)
-        case .kes:
-            throw ValidationFailure("keystore.kes: not supported yet by swift-kes")
+        case .kes(let upstream):
+            return try KESChainKeyStore(config: upstream)
         }
     }
-}
-
-struct ValidationFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

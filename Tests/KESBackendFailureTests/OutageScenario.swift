@@ -6,7 +6,7 @@ import Testing
 /// load keys, stop the backend, check what keeps working and what fails fast, restart it, check recovery.
 struct OutageScenario {
     let server: TestServer
-    let stopBackend: () -> Void
+    let stopBackend: () async -> Void
     let restartBackend: () async throws -> Void
 
     func run() async throws {
@@ -18,7 +18,7 @@ struct OutageScenario {
         let ciphertext = try #require(generated.json["ciphertext"] as? String)
         let plaintext = try #require(generated.json["plaintext"] as? String)
 
-        stopBackend()
+        await stopBackend()
 
         // Cached keys keep serving.
         for _ in 0..<3 {

@@ -54,8 +54,9 @@ public final class TestServer: Sendable {
         port = server.localPort ?? 0
     }
 
+    /// Stops the server and drops its open connections, so clients see it gone at once.
     public func stop() {
-        server.shutdown()
+        server.shutdownNow()
     }
 
     public func client(_ identity: TestIdentity? = nil) throws -> TestClient {

@@ -32,6 +32,11 @@ struct API: Sendable {
             case .identityList: return .now(try listIdentities(request, settings: settings))
             case .logError: return .stream(context.errorLog.stream)
             case .logAudit: return .stream(context.audit.stream)
+            case .secretCreate: return try createSecret(request)
+            case .secretDescribe: return try describeSecret(request, includeBytes: false)
+            case .secretRead: return try describeSecret(request, includeBytes: true)
+            case .secretDelete: return try deleteKey(request)
+            case .secretList: return try listKeys(request)
             }
         } catch {
             return .now(.error(error))
@@ -43,9 +48,9 @@ struct API: Sendable {
     private func authorize(_ request: APIRequest, settings: ServerSettings) throws(RequestError) {
         switch request.route {
         case .keyCreate, .keyImport, .keyDescribe, .keyDelete, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC,
-             .policyDescribe, .policyRead, .identityDescribe:
+             .policyDescribe, .policyRead, .identityDescribe, .secretCreate, .secretDescribe, .secretRead, .secretDelete:
             try validateName(request.argument)
-        case .keyList, .policyList, .identityList:
+        case .keyList, .policyList, .identityList, .secretList:
             _ = try listPrefix(request.argument)
         default:
             break

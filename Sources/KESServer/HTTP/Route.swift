@@ -8,6 +8,7 @@ enum Route: Int, CaseIterable, Sendable {
     case policyDescribe, policyRead, policyList
     case identityDescribe, identitySelfDescribe, identityList
     case logError, logAudit
+    case secretCreate, secretDescribe, secretRead, secretDelete, secretList
 
     enum Authorization: Sendable {
         /// Admin or an allowing policy.
@@ -42,6 +43,11 @@ enum Route: Int, CaseIterable, Sendable {
         case .identityList: "/v1/identity/list/"
         case .logError: "/v1/log/error"
         case .logAudit: "/v1/log/audit"
+        case .secretCreate: "/v1/secret/create/"
+        case .secretDescribe: "/v1/secret/describe/"
+        case .secretRead: "/v1/secret/read/"
+        case .secretDelete: "/v1/secret/delete/"
+        case .secretList: "/v1/secret/list/"
         }
     }
 
@@ -51,7 +57,8 @@ enum Route: Int, CaseIterable, Sendable {
     var methods: [HTTPMethod] {
         switch self {
         case .keyCreate, .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC: [.PUT, .POST]
-        case .keyDelete: [.DELETE]
+        case .secretCreate: [.POST, .PUT]
+        case .keyDelete, .secretDelete: [.DELETE]
         default: [.GET]
         }
     }
@@ -60,7 +67,7 @@ enum Route: Int, CaseIterable, Sendable {
 
     var maxBody: Int {
         switch self {
-        case .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC: 1 << 20
+        case .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC, .secretCreate: 1 << 20
         default: 0
         }
     }
@@ -104,6 +111,7 @@ enum Route: Int, CaseIterable, Sendable {
         case "/v1/key/list": return (.keyList, "")
         case "/v1/policy/list": return (.policyList, "")
         case "/v1/identity/list": return (.identityList, "")
+        case "/v1/secret/list": return (.secretList, "")
         default: break
         }
         for route in prefixRoutes where path.hasPrefix(route.path) {

@@ -20,6 +20,7 @@ public final class KESServer: Service, Sendable {
     private let address: String
     private let group: any EventLoopGroup
     private let listener = Mutex<(any Channel)?>(nil)
+    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let declaredKeys: Mutex<[String]>
 
     public var logger: Logger { context.logger }
@@ -61,7 +62,8 @@ public final class KESServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                self.track(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     let sslContext = self.tls.withLock { $0 }
                     let sslHandler: NIOSSLServerHandler
                     if acceptAnyCertificate {
@@ -107,6 +109,21 @@ public final class KESServer: Service, Sendable {
     public func shutdown() {
         let channel = listener.withLock { $0 }
         channel?.close(promise: nil)
+    }
+
+    /// Stops accepting connections and drops every open one, as a crashed or killed server would.
+    public func shutdownNow() {
+        shutdown()
+        let open = connections.withLock { Array($0.values) }
+        for channel in open { channel.close(promise: nil) }
+    }
+
+    private func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        connections.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.connections.withLock { $0.removeValue(forKey: id) }
+        }
     }
 
     /// Applies a new config: policies, identities, API settings, log switches and the TLS
