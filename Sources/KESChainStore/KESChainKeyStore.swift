@@ -111,6 +111,11 @@ public final class KESChainKeyStore: KeyStore {
         try? await http.shutdown()
     }
 
+    deinit {
+        // AsyncHTTPClient insists on a shutdown; after close() the second one only reports an error.
+        _ = http.shutdown()
+    }
+
     private struct Reply {
         let status: Int
         let body: [UInt8]

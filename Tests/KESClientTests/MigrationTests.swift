@@ -90,7 +90,8 @@ struct MigrationTests {
         #expect(MigrationSupport.keyFiles(destination).count == 40)
         try await MigrationSupport.withServer(directory: destination, admin: admin) { client in
             for name in names {
-                #expect(try await client.decrypt(name, ciphertext: ciphertexts[name]!, context: Array("ctx".utf8)) == Array(name.utf8))
+                let plaintext = try await client.decrypt(name, ciphertext: ciphertexts[name]!, context: Array("ctx".utf8))
+                #expect(plaintext == Array(name.utf8))
             }
         }
     }

@@ -57,7 +57,7 @@ import Testing
         #expect(method.headers.first(name: "accept") == "PUT, POST")
         #expect(try await client.request(.POST, "/v1/key/delete/k").status == 405)
 
-        let unknown = try await client.get("/v1/secret/create/x")
+        let unknown = try await client.get("/v1/enclave/create/x")
         #expect(unknown.status == 501)
         #expect(unknown.message == "not implemented")
 
