@@ -113,9 +113,15 @@ final class LoadConnection {
         }
     }
 
-    func responseEnded(status: UInt) {
+    /// `keepAlive` false: the server said `Connection: close`, so the next request needs a new connection.
+    func responseEnded(status: UInt, keepAlive: Bool) {
         let now = RunClock.now()
         inFlight = false
+        if !keepAlive {
+            // channelInactive reconnects; nothing is outstanding, so it is not an error.
+            context?.close(promise: nil)
+            context = nil
+        }
         let succeeded = (200..<300).contains(status)
         switch state {
         case .priming:
@@ -255,6 +261,7 @@ final class LoadResponseHandler: ChannelInboundHandler {
 
     private let connection: LoadConnection
     private var status: UInt = 0
+    private var keepAlive = true
 
     init(connection: LoadConnection) {
         self.connection = connection
@@ -267,9 +274,11 @@ final class LoadResponseHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): status = head.status.code
+        case .head(let head):
+            status = head.status.code
+            keepAlive = head.isKeepAlive
         case .body(let body): connection.received(body: body)
-        case .end: connection.responseEnded(status: status)
+        case .end: connection.responseEnded(status: status, keepAlive: keepAlive)
         }
     }
 

@@ -44,7 +44,7 @@ struct BackendLauncher {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) async throws -> String {
         let output = NSTemporaryDirectory() + "kes-launch-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
