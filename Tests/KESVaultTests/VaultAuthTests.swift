@@ -48,7 +48,8 @@ struct VaultAuthTests {
             let admin = OpenBaoAdmin(server)
             _ = try await OpenBaoFixtures.install(on: admin)
             let created = try await admin.must(.POST, "auth/token/create", [
-                "policies": [OpenBaoFixtures.policyName], "ttl": "2s", "renewable": true,
+                // Long enough that a loaded CI machine still renews in time (renewal runs at TTL/2).
+                "policies": [OpenBaoFixtures.policyName], "ttl": "6s", "renewable": true,
             ])
             let token = try #require((created.json?["auth"] as? [String: Any])?["client_token"] as? String)
             var config = VaultKeyStoreConfig.test(server)
@@ -57,7 +58,7 @@ struct VaultAuthTests {
             try await withStore(config, logger: log.logger) { store in
                 try await store.create("k", value: "v".bytes)
                 for _ in 0..<10 {
-                    try await Task.sleep(for: .milliseconds(500))
+                    try await Task.sleep(for: .seconds(1))
                     #expect(try await store.get("k") == "v".bytes)
                 }
                 // Renewed in place, never replaced.
