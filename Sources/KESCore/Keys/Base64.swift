@@ -18,7 +18,14 @@ public enum Base64 {
     /// Encodes as padded base64 text bytes.
     public static func encodeBytes(_ input: some Collection<UInt8>) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity((input.count + 2) / 3 * 4)
+        encode(input, appendingTo: &out)
+        return out
+    }
+
+    /// Appends the padded base64 text of `input` to `out`, so JSON responses can be
+    /// written without an intermediate string.
+    public static func encode(_ input: some Collection<UInt8>, appendingTo out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (input.count + 2) / 3 * 4)
         var iterator = input.makeIterator()
         while let first = iterator.next() {
             let second = iterator.next()
@@ -29,10 +36,8 @@ public enum Base64 {
             out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(chunk >> 6 & 0x3F)])
             out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(chunk & 0x3F)])
         }
-        return out
     }
 
-    /// Encodes as padded base64 text.
     public static func encode(_ input: some Collection<UInt8>) -> String {
         String(decoding: encodeBytes(input), as: UTF8.self)
     }

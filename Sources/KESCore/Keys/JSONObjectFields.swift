@@ -261,6 +261,12 @@ public enum JSONStringWriter {
 
     public static func append(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings (base64, names, identities) need no escaping: copy their bytes at once.
+        if text.utf8.allSatisfy(isPlain) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -279,6 +285,13 @@ public enum JSONStringWriter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Printable ASCII that Go writes unescaped.
+    @inline(__always)
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+            && byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">") && byte != UInt8(ascii: "&")
     }
 
     private static func appendUnicodeEscape(_ value: UInt32, to out: inout [UInt8]) {

@@ -8,6 +8,16 @@ extension SecretKey {
                 iv: randomBytes(count: Ciphertext.ivSize), nonce: randomBytes(count: Ciphertext.nonceSize))
     }
 
+    /// A new 32-byte data-encryption key and its format B ciphertext under this key: the
+    /// generate API. One call to the random generator yields the DEK, iv and nonce.
+    public func generateDataKey(context: [UInt8]) -> (plaintext: [UInt8], ciphertext: [UInt8]) {
+        let random = randomBytes(count: 32 + Ciphertext.ivSize + Ciphertext.nonceSize)
+        let plaintext = Array(random[0..<32])
+        let iv = Array(random[32..<(32 + Ciphertext.ivSize)])
+        let nonce = Array(random[(32 + Ciphertext.ivSize)...])
+        return (plaintext, encrypt(plaintext, context: context, iv: iv, nonce: nonce))
+    }
+
     /// Deterministic variant for tests and vectors. `iv` must be 16 bytes and `nonce` 12.
     public func encrypt(_ plaintext: [UInt8], context: [UInt8], iv: [UInt8], nonce: [UInt8]) -> [UInt8] {
         let sealed = seal(plaintext, context: context, iv: iv, nonce: nonce)

@@ -1,4 +1,3 @@
-import Crypto
 import KESCore
 import KESKeyStore
 
@@ -84,9 +83,8 @@ extension API {
     func generate(_ request: APIRequest) throws(RequestError) -> APIOutcome {
         let context = try body(request).bytes("context")
         return withKey(String(request.argument)) { key in
-            let dek = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-            let ciphertext = key.secret.encrypt(dek, context: context)
-            return .json(Self.object("plaintext", Base64.encode(dek), "ciphertext", Base64.encode(ciphertext)))
+            let dataKey = key.secret.generateDataKey(context: context)
+            return .json(Self.base64Object("plaintext", dataKey.plaintext, "ciphertext", dataKey.ciphertext))
         }
     }
 
@@ -95,8 +93,7 @@ extension API {
         let plaintext = try body.bytes("plaintext")
         let context = try body.bytes("context")
         return withKey(String(request.argument)) { key in
-            let ciphertext = key.secret.encrypt(plaintext, context: context)
-            return .json(Self.object("ciphertext", Base64.encode(ciphertext)))
+            return .json(Self.base64Object("ciphertext", key.secret.encrypt(plaintext, context: context)))
         }
     }
 
@@ -108,7 +105,7 @@ extension API {
             guard let plaintext = try? key.secret.decrypt(ciphertext, context: context) else {
                 return .error(.notAuthentic)
             }
-            return .json(Self.object("plaintext", Base64.encode(plaintext)))
+            return .json(Self.base64Object("plaintext", plaintext))
         }
     }
 
@@ -118,7 +115,7 @@ extension API {
         let message = Base64.decode(text) ?? Array(text.utf8)
         return withKey(String(request.argument)) { key in
             guard let hmacKey = key.hmacKey else { return .error(.hmacUnsupported) }
-            return .json(Self.object("hmac", Base64.encode(hmacKey.authenticate(message))))
+            return .json(Self.base64Object("hmac", hmacKey.authenticate(message)))
         }
     }
 
@@ -137,6 +134,16 @@ extension API {
                 return .error(.failedToAccess)
             }
         }
+    }
+
+    /// `{"<name>":"<base64>",…}`: the crypto responses.
+    static func base64Object(_ name: String, _ value: [UInt8], _ name2: String? = nil, _ value2: [UInt8] = []) -> [UInt8] {
+        var json = JSONWriter(capacity: 48 + (value.count + value2.count) * 4 / 3)
+        json.beginObject()
+        json.base64Field(name, value)
+        if let name2 { json.base64Field(name2, value2) }
+        json.endObject()
+        return json.bytes
     }
 
     static func object(_ pairs: String...) -> [UInt8] {

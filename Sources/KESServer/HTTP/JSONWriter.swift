@@ -49,6 +49,15 @@ struct JSONWriter {
         string(value)
     }
 
+    /// A byte field as base64, written straight into the output.
+    mutating func base64Field(_ name: String, _ value: [UInt8]) {
+        key(name)
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        Base64.encode(value, appendingTo: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     mutating func field(_ name: String, _ value: Int) {
         key(name)
         raw(String(value))

@@ -2,8 +2,8 @@ import KESConfig
 import KESCore
 
 /// Everything a SIGHUP can change: policies, identities, API settings and log switches.
-/// Requests read one immutable snapshot, so a reload never tears a request in half.
-struct ServerSettings: Sendable {
+/// Requests read one immutable snapshot (one retain, not a copy), so a reload never tears a request in half.
+final class ServerSettings: Sendable {
     let policySet: PolicySet
     let policiesCreatedAt: Timestamp
     let adminCreatedAt: Timestamp
