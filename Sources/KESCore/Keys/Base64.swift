@@ -25,6 +25,10 @@ public enum Base64 {
     /// Appends the padded base64 text of `input` to `out`, so JSON responses can be
     /// written without an intermediate string.
     public static func encode(_ input: some Collection<UInt8>, appendingTo out: inout [UInt8]) {
+        // Generic code is not specialized across modules; contiguous input takes the fast path.
+        if let done: Void = input.withContiguousStorageIfAvailable({ encode(buffer: $0, appendingTo: &out) }) {
+            return done
+        }
         out.reserveCapacity(out.count + (input.count + 2) / 3 * 4)
         var iterator = input.makeIterator()
         while let first = iterator.next() {
@@ -35,6 +39,35 @@ public enum Base64 {
             out.append(alphabet[Int(chunk >> 12 & 0x3F)])
             out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(chunk >> 6 & 0x3F)])
             out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(chunk & 0x3F)])
+        }
+    }
+
+    private static func encode(buffer input: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) {
+        let start = out.count
+        let length = (input.count + 2) / 3 * 4
+        out.append(contentsOf: repeatElement(0, count: length))
+        alphabet.withUnsafeBufferPointer { table in
+            out.withUnsafeMutableBufferPointer { output in
+                var o = start
+                var i = 0
+                while i + 3 <= input.count {
+                    let chunk = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    output[o] = table[Int(chunk >> 18 & 0x3F)]
+                    output[o + 1] = table[Int(chunk >> 12 & 0x3F)]
+                    output[o + 2] = table[Int(chunk >> 6 & 0x3F)]
+                    output[o + 3] = table[Int(chunk & 0x3F)]
+                    i += 3
+                    o += 4
+                }
+                let rest = input.count - i
+                if rest > 0 {
+                    let chunk = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
+                    output[o] = table[Int(chunk >> 18 & 0x3F)]
+                    output[o + 1] = table[Int(chunk >> 12 & 0x3F)]
+                    output[o + 2] = rest == 2 ? table[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "=")
+                    output[o + 3] = UInt8(ascii: "=")
+                }
+            }
         }
     }
 

@@ -6,12 +6,23 @@ public struct HMACKey: Sendable, Hashable {
     public static let size = 32
 
     public let bytes: [UInt8]
+    /// Built once rather than per request.
+    private let symmetricKey: SymmetricKey
 
     public init(bytes: [UInt8]) throws(KeyFormatError) {
         guard bytes.count == Self.size else {
             throw KeyFormatError(reason: "invalid HMAC key: key must be \(Self.size) bytes, not \(bytes.count)")
         }
         self.bytes = bytes
+        self.symmetricKey = SymmetricKey(data: bytes)
+    }
+
+    public static func == (lhs: HMACKey, rhs: HMACKey) -> Bool {
+        lhs.bytes == rhs.bytes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes)
     }
 
     /// A new key from the system CSPRNG.
@@ -21,7 +32,7 @@ public struct HMACKey: Sendable, Hashable {
 
     /// HMAC-SHA256 of `message`, 32 bytes.
     public func authenticate(_ message: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: bytes)))
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: symmetricKey))
     }
 }
 

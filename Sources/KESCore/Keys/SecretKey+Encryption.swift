@@ -81,7 +81,7 @@ extension SecretKey {
     private func derivedKey(iv: [UInt8], algorithm: KeyAlgorithm) -> [UInt8] {
         switch algorithm {
         case .aes256:
-            return Array(HMAC<SHA256>.authenticationCode(for: iv, using: SymmetricKey(data: bytes)))
+            return Array(HMAC<SHA256>.authenticationCode(for: iv, using: symmetricKey))
         case .chacha20:
             return HChaCha20.derive(key: bytes, input: iv)
         }

@@ -10,6 +10,8 @@ public struct SecretKey: Sendable, Hashable {
     /// Lowercase hex of the first 16 bytes of SHA-256(bytes) (§5.2). Computed once, since every
     /// ciphertext carries it.
     public let id: String
+    /// The key as swift-crypto holds it, built once: every seal and open derives from it.
+    let symmetricKey: SymmetricKey
 
     public init(bytes: [UInt8], algorithm: KeyAlgorithm) throws(KeyFormatError) {
         guard bytes.count == Self.size else {
@@ -18,6 +20,16 @@ public struct SecretKey: Sendable, Hashable {
         self.algorithm = algorithm
         self.bytes = bytes
         self.id = Hex.encode(SHA256.hash(data: bytes).prefix(16))
+        self.symmetricKey = SymmetricKey(data: bytes)
+    }
+
+    public static func == (lhs: SecretKey, rhs: SecretKey) -> Bool {
+        lhs.algorithm == rhs.algorithm && lhs.bytes == rhs.bytes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(algorithm)
+        hasher.combine(bytes)
     }
 
     /// A new key from the system CSPRNG.
@@ -34,7 +46,7 @@ extension SecretKey: CustomStringConvertible, CustomDebugStringConvertible, Cust
     public var customMirror: Mirror { Mirror(self, children: ["algorithm": algorithm, "id": id]) }
 }
 
-/// Bytes from the system CSPRNG (BoringSSL / the OS generator via swift-crypto).
+/// Bytes from the operating system's CSPRNG, through a small buffer (`RandomPool`).
 func randomBytes(count: Int) -> [UInt8] {
-    SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+    RandomPool.shared.bytes(count: count)
 }

@@ -98,27 +98,26 @@ enum Route: Int, CaseIterable, Sendable {
     var isStream: Bool { self == .logError || self == .logAudit }
 
     /// Finds the route for a decoded URL path, returning the argument of prefix routes.
+    /// Compares UTF-8 bytes against a table built once, since this runs on every request.
     static func match(_ path: Substring) -> (Route, Substring)? {
-        switch path {
-        case "/version": return (.version, "")
-        case "/v1/ready", "/ready": return (.ready, "")
-        case "/v1/status": return (.status, "")
-        case "/v1/metrics": return (.metrics, "")
-        case "/v1/api": return (.api, "")
-        case "/v1/identity/self/describe": return (.identitySelfDescribe, "")
-        case "/v1/log/error": return (.logError, "")
-        case "/v1/log/audit": return (.logAudit, "")
-        case "/v1/key/list": return (.keyList, "")
-        case "/v1/policy/list": return (.policyList, "")
-        case "/v1/identity/list": return (.identityList, "")
-        case "/v1/secret/list": return (.secretList, "")
-        default: break
-        }
-        for route in prefixRoutes where path.hasPrefix(route.path) {
-            return (route, path.dropFirst(route.path.utf8.count))
+        let bytes = path.utf8
+        if let exact = exactRoutes[Substring(path)] { return (exact, "") }
+        for (prefix, route) in prefixTable where bytes.count >= prefix.count && bytes.starts(with: prefix) {
+            return (route, Substring(bytes.dropFirst(prefix.count)))
         }
         return nil
     }
 
-    private static let prefixRoutes: [Route] = Route.allCases.filter(\.isPrefix)
+    private static let exactRoutes: [Substring: Route] = {
+        var table: [Substring: Route] = [:]
+        for route in Route.allCases {
+            table[Substring(route.isPrefix ? String(route.path.dropLast()) : route.path)] = route
+        }
+        table["/ready"] = .ready
+        return table
+    }()
+
+    /// Prefix routes, key routes first because MinIO calls them most.
+    private static let prefixTable: [([UInt8], Route)] = Route.allCases.filter(\.isPrefix).map { (Array($0.path.utf8), $0) }
+
 }
