@@ -81,6 +81,7 @@ let package = Package(
         .target(
             name: "KESChainStore",
             dependencies: [
+                "KESClient",
                 "KESKeyStore",
                 "KESConfig",
                 "KESCore",
@@ -134,6 +135,7 @@ let package = Package(
             name: "kes-bench",
             dependencies: [
                 "KESCore",
+                "KESClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -191,6 +193,7 @@ let package = Package(
         .target(
             name: "KESTestSupport",
             dependencies: [
+                "KESClient",
                 "KESServer", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

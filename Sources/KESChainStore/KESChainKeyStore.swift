@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import KESConfig
+import KESClient
 import KESCore
 import KESKeyStore
 import NIOCore
@@ -22,6 +23,7 @@ public final class KESChainKeyStore: KeyStore {
         endpoints = config.endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         enclave = config.enclave
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
         tls.minimumTLSVersion = .tlsv12
         do {
             if !config.apiKey.isEmpty {

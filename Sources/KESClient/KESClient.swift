@@ -33,6 +33,7 @@ public final class KESClient: Sendable {
         self.endpoints = endpoints
         self.configuration = configuration
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
         do {
             if let pem = try configuration.credentials.pem() {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pem.certificate.utf8)).map { .certificate($0) }

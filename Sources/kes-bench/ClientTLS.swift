@@ -1,5 +1,6 @@
 import Foundation
 import KESCore
+import KESClient
 import NIOSSL
 
 /// The TLS client context: which certificate the benchmark presents and whether it checks the server's.
@@ -19,6 +20,7 @@ enum ClientTLS {
     /// Returns the context and, when known, the identity a KES server will compute for us.
     static func makeContext(credential: Credential, insecure: Bool, caFile: String?) throws -> (NIOSSLContext, String?) {
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
         tls.minimumTLSVersion = .tlsv12
         tls.applicationProtocols = ["http/1.1"]
         if insecure {

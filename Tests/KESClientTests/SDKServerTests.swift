@@ -123,3 +123,16 @@ struct SDKServerTests {
         }
     }
 }
+
+@Suite struct SDKServerCertificateTests {
+    /// The README's quickstart makes an Ed25519 server certificate with `kes identity new`.
+    @Test func talksToAServerWithAnEd25519Certificate() async throws {
+        let apiKey = APIKey.random()
+        let server = try await TestServer(admin: try .apiKey(apiKey), serverKeyType: .ed25519)
+        defer { server.stop() }
+        let client = try KESClient(endpoint: "https://127.0.0.1:\(server.port)", apiKey: apiKey.text, insecure: true)
+        try await client.createKey("ed25519-server")
+        #expect(try await client.generateKey("ed25519-server").plaintext.count == 32)
+        try await client.shutdown()
+    }
+}

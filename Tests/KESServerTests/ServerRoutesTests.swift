@@ -79,4 +79,11 @@ import Testing
         #expect(selfApp.json["policy"] as? String == "minio")
         #expect((selfApp.json["allow"] as? [String: Any])?.count == 2)
     }
+
+    /// `kes identity new` makes Ed25519 server certificates, so every client of ours must accept one.
+    @Test func ed25519ServerCertificate() async throws {
+        let server = try await TestServer(serverKeyType: .ed25519)
+        defer { server.stop() }
+        #expect(try await server.client().get("/v1/status").status == 200)
+    }
 }

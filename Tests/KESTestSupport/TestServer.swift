@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KESClient
 import KESConfig
 import KESCore
 import KESFileStore
@@ -27,6 +28,7 @@ public final class TestServer: Sendable {
         admin: TestIdentity? = nil,
         directory: String? = nil,
         keyStore: (any KeyStore)? = nil,
+        serverKeyType: CertificateMinter.KeyType = .p256,
         configure: (inout ServerConfig) -> Void = { _ in }
     ) async throws {
         let directory = directory ?? Self.makeDirectory()
@@ -36,7 +38,7 @@ public final class TestServer: Sendable {
         let tlsDirectory = directory + "-tls"
         try FileManager.default.createDirectory(atPath: tlsDirectory, withIntermediateDirectories: true)
         let certificate = try CertificateMinter.selfSigned(
-            keyType: .p256, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
+            keyType: serverKeyType, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
             validity: .seconds(3600))
         try certificate.certificatePEM.write(toFile: tlsDirectory + "/server.crt", atomically: true, encoding: .utf8)
         try certificate.privateKeyPEM.write(toFile: tlsDirectory + "/server.key", atomically: true, encoding: .utf8)
@@ -84,6 +86,7 @@ public final class TestClient: Sendable {
     public init(port: Int, identity: TestIdentity?) throws {
         self.port = port
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
         tls.certificateVerification = .none
         if let identity {
             tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
