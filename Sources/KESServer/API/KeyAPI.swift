@@ -23,9 +23,14 @@ extension API {
     }
 
     private func store(_ key: StoredKey, as name: String) -> APIOutcome {
-        .later { [context] in
+        creating { [context] in try await context.cache.create(name, key: key) }
+    }
+
+    /// The create outcome shared by keys and secrets: 200, `key already exists`, or a logged 502.
+    func creating(_ create: @escaping @Sendable () async throws -> Void) -> APIOutcome {
+        .later {
             do {
-                try await context.cache.create(name, key: key)
+                try await create()
                 return .ok()
             } catch KeyStoreError.keyExists {
                 return .error(.keyExists)

@@ -13,17 +13,7 @@ extension API {
         let value = try body.bytes("bytes")
         guard !value.isEmpty else { throw RequestError.badRequest("invalid request body: 'bytes' is empty") }
         let name = String(request.argument)
-        return .later { [context] in
-            do {
-                try await context.cache.store.create(name, value: value)
-                return .ok()
-            } catch KeyStoreError.keyExists {
-                return .error(.keyExists)
-            } catch {
-                logStoreError(error)
-                return .error(.failedToCreate)
-            }
-        }
+        return creating { [context] in try await context.cache.store.create(name, value: value) }
     }
 
     /// Describe and read: read also returns the value itself.
