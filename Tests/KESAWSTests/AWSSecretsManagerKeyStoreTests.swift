@@ -82,16 +82,8 @@ struct AWSSecretsManagerKeyStoreTests {
             let store = try await AWSSecretsManagerKeyStore(
                 config: Self.config(server), logger: Logger(label: "test"), environment: Self.environment)
             let names = (0..<130).map { String(format: "page-%03d", $0) }
-            // A few concurrent writers keep this fast without flooding moto.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for chunk in stride(from: 0, to: names.count, by: 33) {
-                    let slice = names[chunk..<min(chunk + 33, names.count)]
-                    group.addTask {
-                        for name in slice { try await store.create(name, value: Self.keyText) }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            // One writer: moto answered concurrent creates with an occasional 500 on a loaded CI machine.
+            for name in names { try await store.create(name, value: Self.keyText) }
             try await store.create("other", value: Self.keyText)
 
             let all = try await store.list(prefix: "page-", limit: 0)

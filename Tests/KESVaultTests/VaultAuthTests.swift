@@ -89,7 +89,9 @@ struct VaultAuthTests {
                 #expect(sawRenewedFirstToken)
                 #expect(store.tokens.current != first)
             }
-            #expect(log.errors == [])
+            // On a loaded machine a renewal can land at the max TTL; Vault refuses it, the refusal is
+            // logged, and the keeper logs in again. Nothing else may be logged.
+            #expect(log.errors.filter { !$0.contains("past the max TTL") } == [])
         }
     }
 
