@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Micro-benchmarks only; the MallocInterposer trait counts allocations without jemalloc.
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Pure logic, no I/O: keys, ciphertext formats, stored-key formats, policies, identities.
@@ -189,6 +191,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig"]),
+        // Per-request pieces timed with their allocations: `swift package benchmark --target KESMicro`.
+        .executableTarget(
+            name: "KESMicro",
+            dependencies: ["KESCore", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/KESMicro",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Shared by the test targets: a real server on loopback, test identities, an HTTPS client.
         .target(
             name: "KESTestSupport",

@@ -77,48 +77,57 @@ public enum Base64 {
 
     /// Decodes padded base64; nil if the text is not valid. CR/LF are ignored.
     public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        // Generic iteration is not specialized across modules; decode from contiguous bytes.
+        if let result = text.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return result }
+        return Array(text).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    private static func decode(buffer text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var out = [UInt8]()
         out.reserveCapacity(text.count / 4 * 3)
         var quantum: UInt32 = 0
         var filled = 0
         var padding = 0
-        for character in text {
-            let value = reverse[Int(character)]
-            if value == skipped { continue }
-            if character == UInt8(ascii: "=") {
-                // Padding may only complete the last quantum, after at least two symbols.
-                guard filled + padding >= 2 else { return nil }
-                padding += 1
-                guard filled + padding <= 4 else { return nil }
-                continue
+        return reverse.withUnsafeBufferPointer { table -> [UInt8]? in
+            for character in text {
+                let value = table[Int(character)]
+                if value == skipped { continue }
+                if character == UInt8(ascii: "=") {
+                    // Padding may only complete the last quantum, after at least two symbols.
+                    guard filled + padding >= 2 else { return nil }
+                    padding += 1
+                    guard filled + padding <= 4 else { return nil }
+                    continue
+                }
+                guard value != invalid, padding == 0 else { return nil }
+                quantum = quantum << 6 | UInt32(value)
+                filled += 1
+                if filled == 4 {
+                    out.append(UInt8(truncatingIfNeeded: quantum >> 16))
+                    out.append(UInt8(truncatingIfNeeded: quantum >> 8))
+                    out.append(UInt8(truncatingIfNeeded: quantum))
+                    quantum = 0
+                    filled = 0
+                }
             }
-            guard value != invalid, padding == 0 else { return nil }
-            quantum = quantum << 6 | UInt32(value)
-            filled += 1
-            if filled == 4 {
-                out.append(UInt8(truncatingIfNeeded: quantum >> 16))
-                out.append(UInt8(truncatingIfNeeded: quantum >> 8))
-                out.append(UInt8(truncatingIfNeeded: quantum))
-                quantum = 0
-                filled = 0
+            switch (filled, padding) {
+            case (0, 0):
+                break
+            case (2, 2):
+                out.append(UInt8(truncatingIfNeeded: quantum >> 4))
+            case (3, 1):
+                out.append(UInt8(truncatingIfNeeded: quantum >> 10))
+                out.append(UInt8(truncatingIfNeeded: quantum >> 2))
+            default:
+                return nil
             }
+            return out
         }
-        switch (filled, padding) {
-        case (0, 0):
-            break
-        case (2, 2):
-            out.append(UInt8(truncatingIfNeeded: quantum >> 4))
-        case (3, 1):
-            out.append(UInt8(truncatingIfNeeded: quantum >> 10))
-            out.append(UInt8(truncatingIfNeeded: quantum >> 2))
-        default:
-            return nil
-        }
-        return out
     }
 
     /// Decodes padded base64 text; nil if it is not valid.
     public static func decode(_ text: String) -> [UInt8]? {
-        decode(text.utf8)
+        var text = text
+        return text.withUTF8 { decode(buffer: $0) }
     }
 }
