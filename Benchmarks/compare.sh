@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Side-by-side load test on loopback: swift-kes, OpenBao's Transit engine and nginx (static TLS, the ceiling).
 #
-#   benchmarks/compare.sh [-d DURATION] [-w WARMUP] [-n ROUNDS] [-c "1 16 64"] [--no-build] [--keep]
+#   Benchmarks/compare.sh [-d DURATION] [-w WARMUP] [-n ROUNDS] [-c "1 16 64"] [--no-build] [--keep]
 #
 # Builds swift-kes and kes-bench in release mode (unless --no-build, or KES_BIN/BENCH_BIN are set),
 # starts all three servers, then for each C runs kes-bench against each in turn, ROUNDS times, so that
 # drift on the machine hits all of them alike. Prints medians, ratios, idle RSS, start-up time and the
-# binary size. Everything it starts is stopped by PID on exit. See benchmarks/README.md.
+# binary size. Everything it starts is stopped by PID on exit. See Benchmarks/README.md.
 #
 # Environment: KES_BIN, BENCH_BIN (prebuilt binaries), KES_PORT (17373), BAO_PORT (18200; also uses
 # +1), NGINX_PORT (18443), RESULTS_DIR (keep the raw JSON lines and the summary there).
