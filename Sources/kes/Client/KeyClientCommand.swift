@@ -21,12 +21,8 @@ struct KeyClientCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await ClientRun.run(options) { client in
-                for name in names {
-                    try await ClientRun.doing("failed to create key '\(name)'") { try await client.createKey(name) }
-                    if !options.json { print("Created key \(options.style.bold(name))") }
-                }
-                if options.json { try Output.json(["created": names]) }
+            try await KeyClientCommand.eachName(names, options, verb: "create", done: "Created", field: "created") { client, name in
+                try await client.createKey(name)
             }
         }
     }
@@ -106,12 +102,8 @@ struct KeyClientCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await ClientRun.run(options) { client in
-                for name in names {
-                    try await ClientRun.doing("failed to delete key '\(name)'") { try await client.deleteKey(name) }
-                    if !options.json { print("Deleted key \(options.style.bold(name))") }
-                }
-                if options.json { try Output.json(["deleted": names]) }
+            try await KeyClientCommand.eachName(names, options, verb: "delete", done: "Deleted", field: "deleted") { client, name in
+                try await client.deleteKey(name)
             }
         }
     }
@@ -212,5 +204,22 @@ struct ListKeysCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await KeyClientCommand.List.list(pattern, options: options)
+    }
+}
+
+extension KeyClientCommand {
+    /// Runs `action` for each named key in turn, naming the key that failed, and reports the
+    /// names done (`create` and `rm` take several names).
+    static func eachName(
+        _ names: [String], _ options: ClientOptions, verb: String, done: String, field: String,
+        _ action: @escaping (KESClient, String) async throws -> Void
+    ) async throws {
+        try await ClientRun.run(options) { client in
+            for name in names {
+                try await ClientRun.doing("failed to \(verb) key '\(name)'") { try await action(client, name) }
+                if !options.json { print("\(done) key \(options.style.bold(name))") }
+            }
+            if options.json { try Output.json([field: names]) }
+        }
     }
 }
