@@ -134,10 +134,6 @@ public final class KeyCache: Sendable {
         state.withLock { $0.offlineSince != nil }
     }
 
-    public var cachedCount: Int {
-        state.withLock { $0.entries.count }
-    }
-
     private func markOffline() {
         let now = clock.now
         state.withLock { state in

@@ -12,46 +12,39 @@ struct BackendMigrationTests {
     let admin = APIKey.random()
 
     @Test(.enabled(if: BackendLauncher.isInstalled("bao"))) func fsToOpenBaoAndBack() async throws {
-        let port = try BackendLauncher.freePort()
-        let bao = try await BackendLauncher.openBao(port: port, token: "migrate-root")
-        do {
-            let vault = try MigrationSupport.config("""
-                  vault:
-                    endpoint: http://127.0.0.1:\(port)
-                    engine: secret
-                    version: v2
-                    prefix: migrate
-                    token: migrate-root
+        let port = BackendLauncher.freePort()
+        let directory = TestServer.makeDirectory()
+        let bao = try BackendLauncher.start(
+            "openbao-dev.sh", arguments: [String(port), "migrate-root", directory], directory: directory, pidName: "openbao.pid")
+        defer { bao.stop() }
+        let vault = try MigrationSupport.config("""
+              vault:
+                endpoint: http://127.0.0.1:\(port)
+                engine: secret
+                version: v2
+                prefix: migrate
+                token: migrate-root
 
-                """)
-            try await roundTrip(through: vault)
-        } catch {
-            await bao.stop()
-            throw error
-        }
-        await bao.stop()
+            """)
+        try await roundTrip(through: vault)
     }
 
     @Test(.enabled(if: BackendLauncher.isInstalled("moto_server"))) func fsToMotoAndBack() async throws {
-        let port = try BackendLauncher.freePort()
-        let moto = try await BackendLauncher.moto(port: port)
-        do {
-            let aws = try MigrationSupport.config("""
-                  aws:
-                    secretsmanager:
-                      endpoint: http://127.0.0.1:\(port)
-                      region: us-east-1
-                      credentials:
-                        accesskey: test
-                        secretkey: test
+        let port = BackendLauncher.freePort()
+        let directory = TestServer.makeDirectory()
+        let moto = try BackendLauncher.start("moto.sh", arguments: [String(port), directory], directory: directory, pidName: "moto.pid")
+        defer { moto.stop() }
+        let aws = try MigrationSupport.config("""
+              aws:
+                secretsmanager:
+                  endpoint: http://127.0.0.1:\(port)
+                  region: us-east-1
+                  credentials:
+                    accesskey: test
+                    secretkey: test
 
-                """)
-            try await roundTrip(through: aws)
-        } catch {
-            await moto.stop()
-            throw error
-        }
-        await moto.stop()
+            """)
+        try await roundTrip(through: aws)
     }
 
     private func roundTrip(through backend: String) async throws {

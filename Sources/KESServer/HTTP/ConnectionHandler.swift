@@ -76,9 +76,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .reading(var pending):
                 let limit = pending.route?.maxBody ?? 0
                 if pending.body.count + chunk.readableBytes > limit {
-                    let error = limit == 0 && pending.route != nil
-                        ? RequestError.badRequest("http: request body too large") : RequestError.bodyTooLarge
-                    state = .rejecting(pending, error, close: true)
+                    state = .rejecting(pending, .bodyTooLarge, close: true)
                     return
                 }
                 state = .processing  // avoid a copy-on-write of the body while appending
@@ -122,8 +120,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > route.maxBody {
-            let error = route.maxBody == 0 ? RequestError.badRequest("http: request body too large") : RequestError.bodyTooLarge
-            state = .rejecting(pending, error, close: true)
+            state = .rejecting(pending, .bodyTooLarge, close: true)
             return
         }
         state = .reading(pending)

@@ -16,7 +16,8 @@ import Synchronization
 public final class KESServer: Service, Sendable {
     let context: ServerContext
     private let tls: Mutex<NIOSSLContext>
-    private let tlsSettings: Mutex<(config: ServerTLSConfig, auth: Bool)>
+    /// `tls.auth` as the server started; the chain-checking mode is fixed per listener.
+    private let verifiesClientChains: Bool
     private let address: String
     private let group: any EventLoopGroup
     private let listener = Mutex<(any Channel)?>(nil)
@@ -29,17 +30,14 @@ public final class KESServer: Service, Sendable {
     /// - Parameter address: overrides `config.address` (`--addr`).
     public init(config: ServerConfig, keyStore: any KeyStore, address: String? = nil,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
-        let settings: ServerSettings
-        do {
-            settings = try ServerSettings(config: config, adminCreatedAt: .now())
-        }
+        let settings = try ServerSettings(config: config, adminCreatedAt: .now())
         let cache = KeyCache(store: keyStore, policy: CachePolicy(
             expiryAny: config.cache.expiryAny, expiryUnused: config.cache.expiryUnused,
             expiryOffline: config.cache.expiryOffline
         ))
         self.context = ServerContext(cache: cache, settings: settings)
         self.tls = Mutex(try ServerTLS.makeContext(config: config.tls, optionalClientCertificate: !settings.skipAuth.isEmpty))
-        self.tlsSettings = Mutex((config.tls, config.tls.auth))
+        self.verifiesClientChains = config.tls.auth
         self.address = address ?? config.address
         self.group = group
         self.declaredKeys = Mutex(config.keys)
@@ -55,7 +53,7 @@ public final class KESServer: Service, Sendable {
         try await createDeclaredKeys()
         let (host, port) = try Self.split(address)
         let context = self.context
-        let acceptAnyCertificate = !tlsSettings.withLock { $0.auth }
+        let acceptAnyCertificate = !verifiesClientChains
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

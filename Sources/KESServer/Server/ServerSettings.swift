@@ -7,6 +7,7 @@ final class ServerSettings: Sendable {
     let policySet: PolicySet
     let policiesCreatedAt: Timestamp
     let adminCreatedAt: Timestamp
+    /// Per-route timeouts from the `api:` section; other routes keep `Route.defaultTimeout`.
     let timeouts: [Route: Duration]
     let skipAuth: Set<Route>
     let auditToStdout: Bool
@@ -26,9 +27,6 @@ final class ServerSettings: Sendable {
         self.adminCreatedAt = adminCreatedAt
         var timeouts: [Route: Duration] = [:]
         var skipAuth: Set<Route> = []
-        for route in Route.allCases {
-            timeouts[route] = route.defaultTimeout
-        }
         for (path, settings) in config.api {
             guard let route = Route.allCases.first(where: { $0.path == path || ($0 == .ready && path == "/ready") }) else {
                 throw SettingsError(message: "config: api: '\(path)' is not an API path")
