@@ -22,23 +22,18 @@ public final class KESChainKeyStore: KeyStore {
         guard !config.endpoints.isEmpty else { throw KeyStoreError.failed("kes: no endpoint specified") }
         endpoints = config.endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         enclave = config.enclave
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
-        tls.minimumTLSVersion = .tlsv12
+        let tls: TLSConfiguration
         do {
-            if !config.apiKey.isEmpty {
-                let minted = try CertificateMinter.clientCertificate(for: try APIKey(config.apiKey))
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(minted.certificatePEM.utf8)).map { .certificate($0) }
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(minted.privateKeyPEM.utf8), format: .pem))
+            let credentials: KESCredentials = if !config.apiKey.isEmpty {
+                try .apiKey(config.apiKey)
             } else if !config.tls.certPath.isEmpty {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(config.tls.certPath).map { .certificate($0) }
-                tls.privateKey = .file(config.tls.keyPath)
+                try .certificateFiles(certificate: config.tls.certPath, privateKey: config.tls.keyPath)
+            } else {
+                .none
             }
-            if config.tls.insecureSkipVerify {
-                tls.certificateVerification = .none
-            } else if !config.tls.caPath.isEmpty {
-                tls.trustRoots = .file(config.tls.caPath)
-            }
+            let serverCA = config.tls.caPath.isEmpty ? nil : try String(contentsOfFile: config.tls.caPath, encoding: .utf8)
+            tls = try KESTLS.clientConfiguration(
+                credentials: credentials, serverCAPEM: serverCA, insecure: config.tls.insecureSkipVerify)
         } catch {
             throw KeyStoreError.failed("kes: invalid client credentials: \(error)")
         }

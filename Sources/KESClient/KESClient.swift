@@ -32,22 +32,8 @@ public final class KESClient: Sendable {
         guard !endpoints.isEmpty else { throw KESClientSetupError("no KES server endpoint given") }
         self.endpoints = endpoints
         self.configuration = configuration
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
-        do {
-            if let pem = try configuration.credentials.pem() {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pem.certificate.utf8)).map { .certificate($0) }
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(pem.key.utf8), format: .pem))
-            }
-            if let ca = configuration.serverCAPEM {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
-            }
-        } catch let error as KESClientSetupError {
-            throw error
-        } catch {
-            throw KESClientSetupError("invalid client certificate, key or CA: \(error)")
-        }
-        if configuration.insecure { tls.certificateVerification = .none }
+        let tls = try KESTLS.clientConfiguration(
+            credentials: configuration.credentials, serverCAPEM: configuration.serverCAPEM, insecure: configuration.insecure)
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
         // AsyncHTTPClient keeps retrying a refused connection until this passes, so it bounds failover time.
         httpConfiguration.timeout.connect = .seconds(3)
