@@ -1,6 +1,6 @@
 import Foundation
-import KESCore
 import KESClient
+import KESCore
 import NIOSSL
 
 /// The TLS client context: which certificate the benchmark presents and whether it checks the server's.
@@ -19,45 +19,22 @@ enum ClientTLS {
 
     /// Returns the context and, when known, the identity a KES server will compute for us.
     static func makeContext(credential: Credential, insecure: Bool, caFile: String?) throws -> (NIOSSLContext, String?) {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
-        tls.minimumTLSVersion = .tlsv12
-        tls.applicationProtocols = ["http/1.1"]
-        if insecure {
-            tls.certificateVerification = .none
-        } else if let caFile {
-            tls.trustRoots = .file(caFile)
+        var tls: TLSConfiguration
+        do {
+            let credentials: KESCredentials = switch credential {
+            case .apiKey(let text): try .apiKey(text)
+            case .files(let certificate, let key): try .certificateFiles(certificate: certificate, privateKey: key)
+            case .none: .none
+            }
+            let serverCA = insecure ? nil : try caFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            tls = try KESTLS.clientConfiguration(credentials: credentials, serverCAPEM: serverCA, insecure: insecure)
+        } catch {
+            throw Failure(description: "\(error)")
         }
+        tls.applicationProtocols = ["http/1.1"]
         var identity: String?
-        switch credential {
-        case .apiKey(let text):
-            let apiKey: APIKey
-            do {
-                apiKey = try APIKey(text)
-            } catch {
-                throw Failure(description: "\(error)")
-            }
-            let minted = try CertificateMinter.clientCertificate(for: apiKey)
-            tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: minted.certificateDER, format: .der))]
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(minted.privateKeyPEM.utf8), format: .pem))
-            identity = minted.identity.rawValue
-        case .files(let certificatePath, let keyPath):
-            let chain: [NIOSSLCertificate]
-            do {
-                chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
-            } catch {
-                throw Failure(description: "cannot read certificate '\(certificatePath)': \(error)")
-            }
-            guard let leaf = chain.first else { throw Failure(description: "no certificate in '\(certificatePath)'") }
-            tls.certificateChain = chain.map { .certificate($0) }
-            do {
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem))
-            } catch {
-                throw Failure(description: "cannot read private key '\(keyPath)': \(error)")
-            }
-            identity = try? Identity(certificateDER: leaf.toDERBytes()).rawValue
-        case .none:
-            break
+        if case .certificate(let leaf)? = tls.certificateChain.first, let der = try? leaf.toDERBytes() {
+            identity = try? Identity(certificateDER: der).rawValue
         }
         return (try NIOSSLContext(configuration: tls), identity)
     }
