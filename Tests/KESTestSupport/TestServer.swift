@@ -29,6 +29,7 @@ public final class TestServer: Sendable {
         directory: String? = nil,
         keyStore: (any KeyStore)? = nil,
         serverKeyType: CertificateMinter.KeyType = .p256,
+        idleTimeout: Duration = .seconds(90),
         configure: (inout ServerConfig) -> Void = { _ in }
     ) async throws {
         let directory = directory ?? Self.makeDirectory()
@@ -51,7 +52,7 @@ public final class TestServer: Sendable {
         )
         configure(&config)
         let store = try keyStore ?? FileKeyStore(path: directory + "/keys")
-        server = try KESServer(config: config, keyStore: store)
+        server = try KESServer(config: config, keyStore: store, idleTimeout: idleTimeout)
         try await server.start()
         port = server.localPort ?? 0
     }

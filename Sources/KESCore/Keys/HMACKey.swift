@@ -6,15 +6,15 @@ public struct HMACKey: Sendable, Hashable {
     public static let size = 32
 
     public let bytes: [UInt8]
-    /// Built once rather than per request.
-    private let symmetricKey: SymmetricKey
+    /// Keyed once rather than per request: keying hashes two padded blocks.
+    private let keyedHMAC: HMAC<SHA256>
 
     public init(bytes: [UInt8]) throws(KeyFormatError) {
         guard bytes.count == Self.size else {
             throw KeyFormatError(reason: "invalid HMAC key: key must be \(Self.size) bytes, not \(bytes.count)")
         }
         self.bytes = bytes
-        self.symmetricKey = SymmetricKey(data: bytes)
+        self.keyedHMAC = HMAC<SHA256>(key: SymmetricKey(data: bytes))
     }
 
     public static func == (lhs: HMACKey, rhs: HMACKey) -> Bool {
@@ -32,7 +32,9 @@ public struct HMACKey: Sendable, Hashable {
 
     /// HMAC-SHA256 of `message`, 32 bytes.
     public func authenticate(_ message: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: message, using: symmetricKey))
+        var mac = keyedHMAC
+        mac.update(data: message)
+        return Array(mac.finalize())
     }
 }
 

@@ -35,17 +35,18 @@ extension SecretKey {
     func seal(_ plaintext: [UInt8], context: [UInt8], iv: [UInt8], nonce: [UInt8]) -> [UInt8] {
         precondition(iv.count == Ciphertext.ivSize && nonce.count == Ciphertext.nonceSize,
                      "iv must be 16 bytes and nonce 12 bytes")
-        let messageKey = SymmetricKey(data: derivedKey(iv: iv, algorithm: algorithm))
+        let messageKey = derivedKey(iv: iv, algorithm: algorithm)
         // Sealing only fails for malformed nonces, which the precondition above excludes.
+        // `combined` is nonce ‖ ciphertext ‖ tag; KES stores the nonce apart.
         switch algorithm {
         case .aes256:
             let box = try! AES.GCM.seal(plaintext, using: messageKey,
                                         nonce: try! AES.GCM.Nonce(data: nonce), authenticating: context)
-            return joined(box.ciphertext, box.tag)
+            return Array(box.combined!.dropFirst(Ciphertext.nonceSize))
         case .chacha20:
             let box = try! ChaChaPoly.seal(plaintext, using: messageKey,
                                            nonce: try! ChaChaPoly.Nonce(data: nonce), authenticating: context)
-            return joined(box.ciphertext, box.tag)
+            return Array(box.combined.dropFirst(Ciphertext.nonceSize))
         }
     }
 
@@ -55,7 +56,7 @@ extension SecretKey {
               sealed.count >= Ciphertext.tagSize
         else { throw DecryptionError() }
         let scheme = ciphertext.algorithm ?? algorithm
-        let messageKey = SymmetricKey(data: derivedKey(iv: ciphertext.iv, algorithm: scheme))
+        let messageKey = derivedKey(iv: ciphertext.iv, algorithm: scheme)
         let tagStart = sealed.count - Ciphertext.tagSize
         let encrypted = sealed[..<tagStart]
         let tag = sealed[tagStart...]
@@ -78,20 +79,14 @@ extension SecretKey {
     }
 
     /// HMAC-SHA256(K, iv) for AES keys, HChaCha20(K, iv) for ChaCha20 keys (§5.3).
-    private func derivedKey(iv: [UInt8], algorithm: KeyAlgorithm) -> [UInt8] {
+    private func derivedKey(iv: [UInt8], algorithm: KeyAlgorithm) -> SymmetricKey {
         switch algorithm {
         case .aes256:
-            return Array(HMAC<SHA256>.authenticationCode(for: iv, using: symmetricKey))
+            var mac = keyedHMAC
+            mac.update(data: iv)
+            return SymmetricKey(data: mac.finalize())
         case .chacha20:
-            return HChaCha20.derive(key: bytes, input: iv)
+            return SymmetricKey(data: HChaCha20.derive(key: bytes, input: iv))
         }
-    }
-
-    private func joined(_ ciphertext: Data, _ tag: Data) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(ciphertext.count + tag.count)
-        out.append(contentsOf: ciphertext)
-        out.append(contentsOf: tag)
-        return out
     }
 }

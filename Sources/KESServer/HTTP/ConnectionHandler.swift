@@ -10,9 +10,18 @@ import NIOTLS
 /// The caller's identity is computed once per connection, from the certificate the
 /// TLS handshake verified; it cannot change within a connection, and TLS 1.3 session
 /// resumption skips the verify callback, so the handshake result is the only source.
-final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Sits right behind NIO's request decoder and writes rendered response bytes itself
+/// (`ResponseEncoding`), so it also does what NIO's server pipeline handlers would: it answers
+/// pipelined requests in order (holding reads while one is in flight), answers malformed HTTP,
+/// and closes connections that stay idle.
+final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// How long a connection may stay quiet between requests (KES: 90 s).
+    private let idleTimeout: TimeAmount
 
     private enum State {
         case idle
@@ -39,15 +48,70 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var identity: Identity?
     private var identityResolved = false
     private var remoteIP: String?
+    /// Request parts that arrived while a response was in flight (HTTP pipelining).
+    private var backlog = CircularBuffer<HTTPServerRequestPart>()
+    private var readPending = false
+    private var draining = false
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
 
-    init(context: ServerContext) {
+    /// A request is being answered or a log is streaming: later requests wait.
+    private var isBusy: Bool {
+        switch state {
+        case .processing, .streaming: true
+        case .idle, .reading, .rejecting: false
+        }
+    }
+
+    init(context: ServerContext, idleTimeout: TimeAmount) {
         self.context = context
         self.api = API(context: context)
+        self.idleTimeout = idleTimeout
     }
 
     func channelActive(context: ChannelHandlerContext) {
         remoteIP = context.channel.remoteAddress?.ipAddress
+        lastActivity = .now()
+        scheduleIdleCheck(in: idleTimeout, context: context)
         context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        lastActivity = .now()
+        context.fireChannelReadComplete()
+    }
+
+    /// Reads pause while a response is in flight, so pipelined requests queue in the kernel
+    /// rather than here. A log stream keeps reading, so that a client hanging up is noticed.
+    func read(context: ChannelHandlerContext) {
+        if case .processing = state {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    private func scheduleIdleCheck(in delay: TimeAmount, context: ChannelHandlerContext) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.checkIdle(context: context)
+        }
+    }
+
+    /// Closes a connection with no traffic for `idleTimeout` between requests, or in the middle
+    /// of receiving one. Requests being answered have their own deadlines; log streams have none.
+    private func checkIdle(context: ChannelHandlerContext) {
+        let quiet = NIODeadline.now() - lastActivity
+        if !isBusy && quiet >= idleTimeout {
+            context.close(promise: nil)
+            return
+        }
+        scheduleIdleCheck(in: isBusy ? idleTimeout : idleTimeout - quiet, context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -68,7 +132,19 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        switch state {
+        case .processing:
+            backlog.append(part)
+        case .streaming:
+            break  // a log stream ends only when the client hangs up
+        case .idle, .reading, .rejecting:
+            handle(part, context: context)
+        }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             startRequest(head)
         case .body(var chunk):
@@ -96,6 +172,20 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             default:
                 break
             }
+        }
+    }
+
+    /// Answers the requests that queued behind the one just finished, then reads on.
+    private func drainBacklog(context: ChannelHandlerContext) {
+        guard !draining else { return }  // the loop below is already running further up the stack
+        draining = true
+        defer { draining = false }
+        while !isBusy, let part = backlog.popFirst() {
+            handle(part, context: context)
+        }
+        if !isBusy && readPending {
+            readPending = false
+            context.read()
         }
     }
 
@@ -135,6 +225,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         channelContext = nil
+        idleCheck?.cancel()
+        idleCheck = nil
     }
 
     private func dispatch(_ pending: Pending, context: ChannelHandlerContext) {
@@ -172,11 +264,14 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func startStream(_ pending: Pending, stream: LogStream, context: ChannelHandlerContext) {
         state = .streaming
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/x-ndjson")
-        let head = HTTPResponseHead(version: pending.head.version, status: .ok, headers: headers)
+        backlog.removeAll()
         // Headers go out at once: clients block until they arrive (TARGET rule 11).
-        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        let head = ResponseEncoding.streamHead(contentType: "application/x-ndjson", allocator: context.channel.allocator)
+        context.writeAndFlush(wrapOutboundOut(head), promise: nil)
+        if readPending {
+            readPending = false
+            context.read()
+        }
         if pending.route?.isMetered == true {
             self.context.metrics.requestFinished(code: 200, duration: ContinuousClock.now - pending.started)
         }
@@ -184,22 +279,16 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func finish(_ pending: Pending, response: APIResponse, close: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        if let contentType = response.contentType { headers.add(name: "Content-Type", value: contentType) }
-        headers.add(name: "Content-Length", value: String(response.body.count))
-        for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
-        if close { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: pending.head.version, status: response.status, headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let bytes = ResponseEncoding.render(response, close: close, allocator: context.channel.allocator)
         if close {
             let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
+            backlog.removeAll()
+        } else {
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         }
-        state = .idle
+        state = close ? .processing : .idle  // nothing more is read from a connection that closes
+        lastActivity = .now()
         let elapsed = ContinuousClock.now - pending.started
         let code = Int(response.status.code)
         if let route = pending.route, route.isMetered {
@@ -209,10 +298,33 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             time: pending.arrival, ip: remoteIP, path: String(pending.path), identity: identity?.rawValue,
             code: code, duration: elapsed
         )
+        if !close { drainBacklog(context: context) }
     }
 
+    /// The decoder reports malformed HTTP here; it drops everything after it, so the answer
+    /// closes the connection. Any other error closes it at once.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard let parserError = error as? HTTPParserError, !isBusy else {
+            context.close(promise: nil)
+            return
+        }
+        let response: APIResponse
+        switch parserError {
+        case .headerOverflow:
+            response = .error(RequestError(status: .requestHeaderFieldsTooLarge, message: "request header fields too large"))
+        default:
+            response = .error(.badRequest("malformed HTTP request"))
+        }
+        switch state {
+        case .reading(let pending), .rejecting(let pending, _, _):
+            state = .processing
+            finish(pending, response: response, close: true, context: context)
+        case .idle, .processing, .streaming:
+            state = .processing
+            let bytes = ResponseEncoding.render(response, close: true, allocator: context.channel.allocator)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 
     /// The URL path without its query, percent-decoded; nil when the encoding is broken.

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import Synchronization
 
 /// Fans log lines out to the clients streaming `/v1/log/audit` or `/v1/log/error`.
@@ -50,8 +49,7 @@ final class LogStream: Sendable {
                 dropped.append(channel)
                 continue
             }
-            let buffer = channel.allocator.buffer(bytes: line)
-            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+            channel.writeAndFlush(ResponseEncoding.chunk(line, allocator: channel.allocator), promise: nil)
         }
         for channel in dropped {
             unsubscribe(channel)

@@ -23,12 +23,16 @@ public final class KESServer: Service, Sendable {
     private let listener = Mutex<(any Channel)?>(nil)
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let declaredKeys: Mutex<[String]>
+    private let idleTimeout: TimeAmount
 
     public var logger: Logger { context.logger }
     public var errorLog: ErrorLog { context.errorLog }
 
-    /// - Parameter address: overrides `config.address` (`--addr`).
+    /// - Parameters:
+    ///   - address: overrides `config.address` (`--addr`).
+    ///   - idleTimeout: how long a keep-alive connection may sit unused; KES closes them after 90 s.
     public init(config: ServerConfig, keyStore: any KeyStore, address: String? = nil,
+                idleTimeout: Duration = .seconds(90),
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         let settings = try ServerSettings(config: config, adminCreatedAt: .now())
         let cache = KeyCache(store: keyStore, policy: CachePolicy(
@@ -41,6 +45,7 @@ public final class KESServer: Service, Sendable {
         self.address = address ?? config.address
         self.group = group
         self.declaredKeys = Mutex(config.keys)
+        self.idleTimeout = .nanoseconds(idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
     }
 
     /// The bound address once started (useful with port 0).
@@ -53,6 +58,7 @@ public final class KESServer: Service, Sendable {
         try await createDeclaredKeys()
         let (host, port) = try Self.split(address)
         let context = self.context
+        let idleTimeout = self.idleTimeout
         let acceptAnyCertificate = !verifiesClientChains
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -75,11 +81,10 @@ public final class KESServer: Service, Sendable {
                     }
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(sslHandler)
-                    // The response headers are our own constants, so NIO's per-response validation is skipped.
-                    try sync.configureHTTPServerPipeline(withErrorHandling: true, withOutboundHeaderValidation: false)
-                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(90)))
-                    try sync.addHandler(IdleConnectionCloser())
-                    try sync.addHandler(ConnectionHandler(context: context))
+                    // ConnectionHandler writes response bytes itself and does the pipelining, idle and
+                    // protocol-error work of NIO's server pipeline handlers (see its comment).
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try sync.addHandler(ConnectionHandler(context: context, idleTimeout: idleTimeout))
                 }
             }
             .bind(host: host, port: port)
@@ -158,18 +163,5 @@ public final class KESServer: Service, Sendable {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = "0.0.0.0" }
         return (host, port)
-    }
-}
-
-/// Closes keep-alive connections that stay idle past KES's 90 s.
-final class IdleConnectionCloser: ChannelInboundHandler {
-    typealias InboundIn = NIOAny
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import KESCore
+import KESTestSupport
+import Testing
+
+/// The HTTP/1.1 connection itself, seen as raw bytes over mTLS: what an HTTP client library
+/// would hide.
+@Suite(.timeLimit(.minutes(1))) struct HTTPConnectionTests {
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let responses = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            // The create goes to the key store (an asynchronous answer); the requests behind it
+            // must wait for it and see its effect.
+            try await connection.send(
+                "PUT /v1/key/create/piped HTTP/1.1\r\nHost: kes\r\nContent-Length: 0\r\n\r\n"
+                + "GET /v1/key/describe/piped HTTP/1.1\r\nHost: kes\r\n\r\n"
+                + "GET /v1/key/describe/absent HTTP/1.1\r\nHost: kes\r\n\r\n"
+                + "GET /version HTTP/1.1\r\nHost: kes\r\n\r\n")
+            return try await connection.readResponses(4)
+        }
+        #expect(responses.count == 4)
+        #expect(responses[0].hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(responses[1].hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(responses[1].contains(#""name":"piped""#))
+        #expect(responses[2].hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+        #expect(responses[2].hasSuffix(#"{"message":"key does not exist"}"#))
+        #expect(responses[3].hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(responses[3].contains(#""version":"#))
+    }
+
+    @Test func malformedHTTPGetsAJSONErrorAndTheConnectionCloses() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let reply = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("NOT HTTP AT ALL\r\n\r\n")
+            return try await connection.readToClose()
+        }
+        #expect(reply.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(reply.contains("Connection: close\r\n"))
+        #expect(reply.hasSuffix(#"{"message":"malformed HTTP request"}"#))
+        // The server is unharmed.
+        #expect(try await server.client().get("/version").status == 200)
+    }
+
+    @Test func oversizedHeadersGet431() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let reply = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("GET /version HTTP/1.1\r\nHost: kes\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n")
+            return try await connection.readToClose()
+        }
+        #expect(reply.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+        #expect(reply.hasSuffix(#"{"message":"request header fields too large"}"#))
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let (reply, closed) = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("GET /version HTTP/1.1\r\nHost: kes\r\nConnection: close\r\n\r\n"
+                                      + "GET /version HTTP/1.1\r\nHost: kes\r\n\r\n")
+            return (try await connection.readToClose(), connection.closed)
+        }
+        #expect(closed)
+        #expect(RawTLSConnection.split(reply).count == 1)
+        #expect(reply.contains("Connection: close\r\n"))
+    }
+
+    @Test func idleConnectionsCloseButLogStreamsStayOpen() async throws {
+        let server = try await TestServer(idleTimeout: .milliseconds(500))
+        defer { server.stop() }
+        // A keep-alive connection with nothing more to say is closed.
+        let started = ContinuousClock.now
+        let closed = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("GET /version HTTP/1.1\r\nHost: kes\r\n\r\n")
+            try await connection.readToClose()
+            return connection.closed
+        }
+        #expect(closed)
+        #expect(ContinuousClock.now - started < .seconds(5))
+
+        // A half-sent request is closed too.
+        let halfSent = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("PUT /v1/key/create/slow HTTP/1.1\r\nHost: kes\r\nContent-Length: 10\r\n\r\nabc")
+            try await connection.readToClose()
+            return connection.closed
+        }
+        #expect(halfSent)
+
+        // A log stream outlives the idle timeout and still delivers.
+        let listener = try server.client()
+        let lines = try await listener.stream("/v1/log/audit")
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try await server.client().get("/v1/key/describe/after-idle").status == 404)
+        var seen = false
+        for try await line in lines where line.contains("/v1/key/describe/after-idle") {
+            seen = true
+            break
+        }
+        #expect(seen)
+    }
+}
