@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Server CPU per request and a perf profile of the release server under kes-bench load.
 #
-#   Benchmarks/profile.sh [--perf] [-c C] [-d SECONDS] OP...     OP: generate decrypt encrypt hmac status version
+#   Benchmarks/profile.sh [--perf] [-c C] [-d SECONDS] OP...     OP: generate decrypt encrypt hmac status version describe
 #
 # Starts the release `kes` (under `perf record -e cpu-clock -g` with --perf; perf can only sample a
 # process it started on this machine), runs kes-bench for each OP, and prints the server's CPU time
@@ -64,6 +64,7 @@ for op in "$@"; do
     fi
     bench_op=$op; extra=()
     [ "$op" = version ] && { bench_op=raw; extra=(--method GET --path /version); }
+    [ "$op" = describe ] && { bench_op=raw; extra=(--method GET --path /v1/key/describe/bench); }
     "$bench" -k -s "https://127.0.0.1:$port" --api-key "$api_key" --op "$bench_op" --name bench -c "$c" -d 1s --json "${extra[@]}" >/dev/null
     before=$(cpu_ticks "$server_pid")
     report=$("$bench" -k -s "https://127.0.0.1:$port" --api-key "$api_key" --op "$bench_op" --name bench -c "$c" -d "${seconds}s" --warmup 0s --json "${extra[@]}")

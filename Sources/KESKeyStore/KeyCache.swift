@@ -35,9 +35,9 @@ public final class KeyCache: Sendable {
     @inline(__always)
     public func cachedKey(_ name: String) -> StoredKey? {
         state.withLock { state in
-            guard state.entries[name] != nil else { return nil }
-            state.entries[name]!.used = true
-            return state.entries[name]!.key
+            guard let index = state.entries.index(forKey: name) else { return nil }
+            if !state.entries.values[index].used { state.entries.values[index].used = true }
+            return state.entries.values[index].key
         }
     }
 

@@ -5,16 +5,27 @@ import Crypto
 public struct HMACKey: Sendable, Hashable {
     public static let size = 32
 
-    public let bytes: [UInt8]
-    /// Keyed once rather than per request: keying hashes two padded blocks.
-    private let keyedHMAC: HMAC<SHA256>
+    /// Shared, so that copying a key out of the cache is one reference.
+    private let storage: Storage
+
+    public var bytes: [UInt8] { storage.bytes }
+
+    private final class Storage: Sendable {
+        let bytes: [UInt8]
+        /// Keyed once rather than per request: keying hashes two padded blocks.
+        let keyedHMAC: HMAC<SHA256>
+
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            self.keyedHMAC = HMAC<SHA256>(key: SymmetricKey(data: bytes))
+        }
+    }
 
     public init(bytes: [UInt8]) throws(KeyFormatError) {
         guard bytes.count == Self.size else {
             throw KeyFormatError(reason: "invalid HMAC key: key must be \(Self.size) bytes, not \(bytes.count)")
         }
-        self.bytes = bytes
-        self.keyedHMAC = HMAC<SHA256>(key: SymmetricKey(data: bytes))
+        self.storage = Storage(bytes: bytes)
     }
 
     public static func == (lhs: HMACKey, rhs: HMACKey) -> Bool {
@@ -32,7 +43,7 @@ public struct HMACKey: Sendable, Hashable {
 
     /// HMAC-SHA256 of `message`, 32 bytes.
     public func authenticate(_ message: [UInt8]) -> [UInt8] {
-        var mac = keyedHMAC
+        var mac = storage.keyedHMAC
         mac.update(data: message)
         return Array(mac.finalize())
     }

@@ -57,20 +57,19 @@ extension SecretKey {
         else { throw DecryptionError() }
         let scheme = ciphertext.algorithm ?? algorithm
         let messageKey = derivedKey(iv: ciphertext.iv, algorithm: scheme)
-        let tagStart = sealed.count - Ciphertext.tagSize
-        let encrypted = sealed[..<tagStart]
-        let tag = sealed[tagStart...]
+        // swift-crypto's combined form (nonce ‖ ciphertext ‖ tag) is one copy; building the box
+        // from three parts cost three generic appends.
+        var combined = [UInt8]()
+        combined.reserveCapacity(Ciphertext.nonceSize + sealed.count)
+        combined.append(contentsOf: ciphertext.nonce)
+        combined.append(contentsOf: sealed)
         do {
             let plaintext: Data
             switch scheme {
             case .aes256:
-                let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: ciphertext.nonce),
-                                                ciphertext: encrypted, tag: tag)
-                plaintext = try AES.GCM.open(box, using: messageKey, authenticating: context)
+                plaintext = try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: messageKey, authenticating: context)
             case .chacha20:
-                let box = try ChaChaPoly.SealedBox(nonce: ChaChaPoly.Nonce(data: ciphertext.nonce),
-                                                   ciphertext: encrypted, tag: tag)
-                plaintext = try ChaChaPoly.open(box, using: messageKey, authenticating: context)
+                plaintext = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: messageKey, authenticating: context)
             }
             return Array(plaintext)
         } catch {

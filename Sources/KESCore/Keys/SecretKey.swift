@@ -5,26 +5,41 @@ public struct SecretKey: Sendable, Hashable {
     public static let size = 32
 
     public let algorithm: KeyAlgorithm
+    /// Everything derived from the key bytes, built once and shared: a key is copied out of the
+    /// cache on every request, and one reference is cheaper to copy than five.
+    private let storage: Storage
+
     /// The raw key, exactly 32 bytes.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] { storage.bytes }
     /// Lowercase hex of the first 16 bytes of SHA-256(bytes) (§5.2). Computed once, since every
     /// ciphertext carries it.
-    public let id: String
-    /// The key as swift-crypto holds it, built once: every seal and open derives from it.
-    let symmetricKey: SymmetricKey
+    public var id: String { storage.id }
+    /// The key as swift-crypto holds it: every seal and open derives from it.
+    var symmetricKey: SymmetricKey { storage.symmetricKey }
     /// HMAC-SHA256 already keyed with this key. Keying hashes two padded blocks; doing it once
-    /// here instead of per message saved about a twentieth of a generate's CPU.
-    let keyedHMAC: HMAC<SHA256>
+    /// instead of per message saved about a twentieth of a generate's CPU.
+    var keyedHMAC: HMAC<SHA256> { storage.keyedHMAC }
+
+    private final class Storage: Sendable {
+        let bytes: [UInt8]
+        let id: String
+        let symmetricKey: SymmetricKey
+        let keyedHMAC: HMAC<SHA256>
+
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            self.id = Hex.encode(SHA256.hash(data: bytes).prefix(16))
+            self.symmetricKey = SymmetricKey(data: bytes)
+            self.keyedHMAC = HMAC<SHA256>(key: symmetricKey)
+        }
+    }
 
     public init(bytes: [UInt8], algorithm: KeyAlgorithm) throws(KeyFormatError) {
         guard bytes.count == Self.size else {
             throw KeyFormatError(reason: "invalid key: key must be \(Self.size) bytes, not \(bytes.count)")
         }
         self.algorithm = algorithm
-        self.bytes = bytes
-        self.id = Hex.encode(SHA256.hash(data: bytes).prefix(16))
-        self.symmetricKey = SymmetricKey(data: bytes)
-        self.keyedHMAC = HMAC<SHA256>(key: symmetricKey)
+        self.storage = Storage(bytes: bytes)
     }
 
     public static func == (lhs: SecretKey, rhs: SecretKey) -> Bool {
