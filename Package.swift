@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "KESVaultTests",
             dependencies: [
-                "KESVault", "KESKeyStore", "KESConfig",
+                "KESVault", "KESKeyStore", "KESConfig", "KESTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -190,7 +190,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig"]),
+        .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig", "KESTestSupport"]),
         // Per-request pieces timed with their allocations: `swift package benchmark --target KESMicro`.
         .executableTarget(
             name: "KESMicro",

@@ -8,7 +8,10 @@
 # until it answers HTTP, then prints AWS_ENDPOINT=http://127.0.0.1:PORT.
 # moto keeps everything in memory: stopping it loses every secret and KMS key.
 # Stop it with: kill "$(cat DIR/moto.pid)"
+# With BACKEND_OWNER_PID=PID (the Swift tests pass their own PID) a detached
+# backends/watchdog.sh stops the server once process PID is gone, e.g. crashed.
 set -euo pipefail
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 
 if [ $# -ne 2 ]; then
     echo "usage: $0 PORT DIR" >&2
@@ -51,6 +54,12 @@ else
 fi
 pid=$!
 echo "$pid" >"$pidfile"
+
+# With BACKEND_OWNER_PID set, a detached watchdog stops the server once that process is
+# gone, so a caller that crashes before its stop.sh leaks no server.
+if [ -n "${BACKEND_OWNER_PID:-}" ]; then
+    setsid bash "$here/watchdog.sh" "$BACKEND_OWNER_PID" "$pid" </dev/null >/dev/null 2>&1 &
+fi
 
 # Any HTTP status means it is serving; curl prints 000 while the port is closed.
 for _ in $(seq 1 150); do

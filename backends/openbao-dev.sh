@@ -9,7 +9,11 @@
 #
 # With OPENBAO_DEV_TLS=1 it serves HTTPS with a generated CA instead and also
 # prints VAULT_CACERT=DIR/tls/vault-ca.pem.
+#
+# With BACKEND_OWNER_PID=PID (the Swift tests pass their own PID) a detached
+# backends/watchdog.sh stops the server once process PID is gone, e.g. crashed.
 set -euo pipefail
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 
 if [ "$#" -ne 3 ]; then
     echo "usage: $0 PORT ROOT_TOKEN DIR" >&2
@@ -53,17 +57,8 @@ if [ "${OPENBAO_DEV_TLS:-0}" = "1" ]; then
     curl_args=(--cacert "$dir/tls/vault-ca.pem")
 fi
 
-# Descriptors inherited from the caller (its pipes, sockets) must not live on in the
-# daemon: a caller waiting for EOF on a pipe would otherwise wait for the server's exit.
-close_inherited_fds() {
-    local fd
-    [ -d "/proc/$BASHPID/fd" ] || return 0
-    for fd in $(ls "/proc/$BASHPID/fd"); do
-        if [ "$fd" -gt 2 ]; then
-            { eval "exec $fd>&-"; } 2>/dev/null || true
-        fi
-    done
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # HOME points into DIR so the dev server's token helper never touches the user's home;
 # setsid and the redirections detach the server from the caller's session and terminal.
@@ -75,6 +70,12 @@ close_inherited_fds() {
     </dev/null >"$dir/openbao.log" 2>&1 &
 pid=$!
 echo "$pid" >"$dir/openbao.pid"
+
+# With BACKEND_OWNER_PID set, a detached watchdog stops the server once that process is
+# gone, so a caller that crashes before its stop.sh leaks no server.
+if [ -n "${BACKEND_OWNER_PID:-}" ]; then
+    setsid bash "$here/watchdog.sh" "$BACKEND_OWNER_PID" "$pid" </dev/null >/dev/null 2>&1 &
+fi
 
 # Up to ~20 s: the first start of the binary can be slow on a busy machine.
 for _ in $(seq 1 200); do

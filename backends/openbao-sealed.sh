@@ -15,7 +15,10 @@
 # Seal:   curl -X PUT -H "X-Vault-Token: $ROOT" $VAULT_ADDR/v1/sys/seal
 # Unseal: curl -X PUT -d '{"key":"<unseal key>"}' $VAULT_ADDR/v1/sys/unseal
 # Stop:   backends/stop.sh DIR/openbao.pid
+# With BACKEND_OWNER_PID=PID (the Swift tests pass their own PID) a detached
+# backends/watchdog.sh stops the server once process PID is gone, e.g. crashed.
 set -euo pipefail
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 
 if [ "$#" -ne 2 ]; then
     echo "usage: $0 PORT DIR" >&2
@@ -46,22 +49,19 @@ listener "tcp" {
 api_addr = "$addr"
 EOF
 
-# Descriptors inherited from the caller (its pipes, sockets) must not live on in the
-# daemon: a caller waiting for EOF on a pipe would otherwise wait for the server's exit.
-close_inherited_fds() {
-    local fd
-    [ -d "/proc/$BASHPID/fd" ] || return 0
-    for fd in $(ls "/proc/$BASHPID/fd"); do
-        if [ "$fd" -gt 2 ]; then
-            { eval "exec $fd>&-"; } 2>/dev/null || true
-        fi
-    done
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 (close_inherited_fds; HOME="$dir" exec setsid bao server -config="$dir/openbao.hcl") \
     </dev/null >"$dir/openbao.log" 2>&1 &
 pid=$!
 echo "$pid" >"$dir/openbao.pid"
+
+# With BACKEND_OWNER_PID set, a detached watchdog stops the server once that process is
+# gone, so a caller that crashes before its stop.sh leaks no server.
+if [ -n "${BACKEND_OWNER_PID:-}" ]; then
+    setsid bash "$here/watchdog.sh" "$BACKEND_OWNER_PID" "$pid" </dev/null >/dev/null 2>&1 &
+fi
 
 fail() {
     echo "openbao-sealed.sh: $1; last log lines:" >&2

@@ -1,6 +1,7 @@
 import Foundation
 import KESConfig
 import KESKeyStore
+import KESTestSupport
 import Logging
 import Testing
 
@@ -196,7 +197,7 @@ struct AWSSecretsManagerKeyStoreTests {
     }
 
     @Test func startupNeedsAReachableEndpoint() async throws {
-        let port = try MotoServer.freeLoopbackPort()
+        let port = BackendLauncher.freePort()
         var config = AWSSecretsManagerConfig(endpoint: "http://127.0.0.1:\(port)", region: "us-east-1")
         config.accessKey = "AK"
         config.secretKey = "SK"

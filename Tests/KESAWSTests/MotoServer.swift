@@ -1,4 +1,5 @@
 import Foundation
+import KESTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -14,17 +15,8 @@ final class MotoServer: Sendable {
     var endpoint: String { "http://127.0.0.1:\(port)" }
     var pidFile: URL { directory.appendingPathComponent("moto.pid") }
 
-    /// The repository root, found from this file's location.
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// True when `moto_server` is on the PATH; moto tests are skipped otherwise.
-    static let isInstalled: Bool = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/moto_server")
-        }
-    }()
+    static let isInstalled: Bool = BackendLauncher.isInstalled("moto_server")
 
     private init(port: Int, directory: URL) {
         self.port = port
@@ -35,27 +27,20 @@ final class MotoServer: Sendable {
     static func start() async throws -> MotoServer {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("kes-moto-\(UUID().uuidString)")
-        let server = MotoServer(port: try freeLoopbackPort(), directory: directory)
+        let server = MotoServer(port: BackendLauncher.freePort(), directory: directory)
         try await server.launch()
         return server
     }
 
     /// Starts moto again on the same port and directory.
     func launch() async throws {
-        let root = Self.repositoryRoot.path
-        let (status, output) = try await Self.run(
-            "\(root)/backends/moto.sh", arguments: [String(port), directory.path])
-        guard status == 0, output.contains("AWS_ENDPOINT=\(endpoint)") else {
-            throw MotoError.launchFailed(status: status, output: output)
-        }
+        _ = try await BackendLauncher.start(
+            "moto.sh", arguments: [String(port), directory.path], directory: directory.path, pidName: "moto.pid")
     }
 
     /// Stops the server by the PID the launcher recorded and waits until it is gone.
     func stop() async throws {
-        let root = Self.repositoryRoot.path
-        let script = FileManager.default.fileExists(atPath: "\(root)/backends/stop.sh")
-            ? "\(root)/backends/stop.sh" : "\(root)/backends/moto-stop.sh"
-        _ = try await Self.run(script, arguments: [pidFile.path])
+        await BackendLauncher.stop(pidFile: pidFile.path)
     }
 
     /// Stops the server and removes its directory.
@@ -65,42 +50,9 @@ final class MotoServer: Sendable {
     }
 
     enum MotoError: Error, CustomStringConvertible {
-        case launchFailed(status: Int32, output: String)
         case noFreePort
 
-        var description: String {
-            switch self {
-            case .launchFailed(let status, let output): return "moto.sh exited \(status): \(output)"
-            case .noFreePort: return "no free loopback port"
-            }
-        }
-    }
-
-    private static func run(_ executable: String, arguments: [String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [executable] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        return (status, String(decoding: data, as: UTF8.self))
-    }
-
-    /// Asks the kernel for an unused port by binding to port 0.
-    static func freeLoopbackPort() throws -> Int {
-        let (fd, port) = try boundLoopbackSocket()
-        close(fd)
-        return port
+        var description: String { "no free loopback port" }
     }
 
     /// Runs `body` with the port of a socket that accepts TCP connections (the

@@ -6,8 +6,8 @@ import Logging
 import Testing
 
 @Suite(.serialized) struct MotoOutageTests {
-    static func startMoto(port: Int, directory: String) throws -> BackendLauncher {
-        try BackendLauncher.start("moto.sh", arguments: [String(port), directory], directory: directory, pidName: "moto.pid")
+    static func startMoto(port: Int, directory: String) async throws -> BackendLauncher {
+        try await BackendLauncher.start("moto.sh", arguments: [String(port), directory], directory: directory, pidName: "moto.pid")
     }
 
     /// moto keeps its data in memory, so after the restart the old keys are gone; the
@@ -15,7 +15,7 @@ import Testing
     @Test func cachedKeysServeThroughAMotoOutage() async throws {
         let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
-        var moto = try Self.startMoto(port: port, directory: directory)
+        var moto = try await Self.startMoto(port: port, directory: directory)
         defer { moto.stop() }
         var config = AWSSecretsManagerConfig(endpoint: "http://127.0.0.1:\(port)", region: "us-east-1")
         config.accessKey = "AKIDEXAMPLE"
@@ -26,7 +26,7 @@ import Testing
         try await OutageScenario(
             server: server,
             stopBackend: { moto.stop() },
-            restartBackend: { moto = try Self.startMoto(port: port, directory: directory) }
+            restartBackend: { moto = try await Self.startMoto(port: port, directory: directory) }
         ).run()
     }
 }

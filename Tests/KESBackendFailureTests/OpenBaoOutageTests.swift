@@ -9,8 +9,8 @@ import Testing
 @Suite(.serialized) struct OpenBaoOutageTests {
     static let token = "swift-kes-test-root"
 
-    static func startOpenBao(port: Int, directory: String, auditLog: String? = nil) throws -> BackendLauncher {
-        try BackendLauncher.start(
+    static func startOpenBao(port: Int, directory: String, auditLog: String? = nil) async throws -> BackendLauncher {
+        try await BackendLauncher.start(
             "openbao-dev.sh", arguments: [String(port), token, directory], directory: directory, pidName: "openbao.pid",
             environment: auditLog.map { ["OPENBAO_AUDIT_LOG": $0] } ?? [:]
         )
@@ -29,14 +29,14 @@ import Testing
     @Test func cachedKeysServeThroughAnOpenBaoOutage() async throws {
         let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
-        var openBao = try Self.startOpenBao(port: port, directory: directory)
+        var openBao = try await Self.startOpenBao(port: port, directory: directory)
         defer { openBao.stop() }
         let server = try await TestServer(keyStore: try await Self.store(port: port))
         defer { server.stop() }
         try await OutageScenario(
             server: server,
             stopBackend: { openBao.stop() },
-            restartBackend: { openBao = try Self.startOpenBao(port: port, directory: directory) }
+            restartBackend: { openBao = try await Self.startOpenBao(port: port, directory: directory) }
         ).run()
     }
 
@@ -45,7 +45,7 @@ import Testing
         let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
         let auditLog = directory + "/audit.log"
-        let openBao = try Self.startOpenBao(port: port, directory: directory, auditLog: auditLog)
+        let openBao = try await Self.startOpenBao(port: port, directory: directory, auditLog: auditLog)
         defer { openBao.stop() }
         let server = try await TestServer(keyStore: try await Self.store(port: port))
         defer { server.stop() }

@@ -14,7 +14,7 @@ struct BackendMigrationTests {
     @Test(.enabled(if: BackendLauncher.isInstalled("bao"))) func fsToOpenBaoAndBack() async throws {
         let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
-        let bao = try BackendLauncher.start(
+        let bao = try await BackendLauncher.start(
             "openbao-dev.sh", arguments: [String(port), "migrate-root", directory], directory: directory, pidName: "openbao.pid")
         defer { bao.stop() }
         let vault = try MigrationSupport.config("""
@@ -32,7 +32,7 @@ struct BackendMigrationTests {
     @Test(.enabled(if: BackendLauncher.isInstalled("moto_server"))) func fsToMotoAndBack() async throws {
         let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
-        let moto = try BackendLauncher.start("moto.sh", arguments: [String(port), directory], directory: directory, pidName: "moto.pid")
+        let moto = try await BackendLauncher.start("moto.sh", arguments: [String(port), directory], directory: directory, pidName: "moto.pid")
         defer { moto.stop() }
         let aws = try MigrationSupport.config("""
               aws:

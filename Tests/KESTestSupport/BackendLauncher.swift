@@ -1,7 +1,17 @@
 import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs one of the `backends/` launchers, the same scripts developers and CI use, and
 /// stops what it started by PID.
+///
+/// Every launch passes this process's PID as `BACKEND_OWNER_PID`, so the launcher's
+/// watchdog stops the server should this process die (crash, kill) before `stop()`.
 public struct BackendLauncher: Sendable {
     public let pidFile: String
     /// The `KEY=VALUE` lines the launcher printed, e.g. `VAULT_ADDR`.
@@ -20,25 +30,17 @@ public struct BackendLauncher: Sendable {
     /// - Parameters:
     ///   - script: e.g. `openbao-dev.sh`.
     ///   - pidName: the file the launcher writes into `directory`, e.g. `openbao.pid`.
+    ///   - environment: added to this process's environment for the launcher.
     public static func start(
         _ script: String, arguments: [String], directory: String, pidName: String, environment: [String: String] = [:]
-    ) throws -> BackendLauncher {
-        let process = Process()
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [backendsDirectory + "/" + script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(script) exited \(process.terminationStatus): \(text)")
+    ) async throws -> BackendLauncher {
+        let owned = environment.merging(["BACKEND_OWNER_PID": String(getpid())]) { _, owner in owner }
+        let (status, output, errors) = try await run(script, arguments, environment: owned)
+        guard status == 0 else {
+            throw Failure(description: "\(script) exited \(status): \(errors)\(output)")
         }
         var values: [String: String] = [:]
-        for line in text.split(separator: "\n") {
+        for line in output.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }
             values[String(line[..<equals])] = String(line[line.index(after: equals)...])
         }
@@ -56,23 +58,96 @@ public struct BackendLauncher: Sendable {
         process.waitUntilExit()
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    /// Stops the process recorded in `pidFile` and waits for it to exit, without blocking
+    /// a thread of the cooperative pool. A missing PID file or a dead process is no error.
+    public static func stop(pidFile: String) async {
+        _ = try? await run("stop.sh", [pidFile], environment: [:])
+    }
+
+    /// Runs a script from `backends/` and returns its exit status, stdout and stderr.
+    ///
+    /// Output goes to files, not pipes: a pipe's write end can leak into a sibling
+    /// test's child (and from there into a long-lived server), so EOF might never come.
+    /// The wait does not block a thread of the cooperative pool either.
+    private static func run(
+        _ script: String, _ arguments: [String], environment: [String: String]
+    ) async throws -> (status: Int32, output: String, errors: String) {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kes-launcher-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        defer {
+            try? out.close()
+            try? err.close()
+        }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [backendsDirectory + "/" + script] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let output = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        return (status, output, errors)
+    }
+
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago, and PORT+1 with it: the dev
+    /// OpenBao also binds PORT+1 (cluster). Pairs handed out before are never handed out
+    /// again, so parallel tests in this process do not pick the same port.
     public static func freePort() -> Int {
+        var last = 0
+        for _ in 0..<100 {
+            let port = Int.random(in: 20_000..<60_000)
+            let fresh = handedOut.withLock { ports in
+                guard !ports.contains(port), !ports.contains(port + 1), !ports.contains(port - 1) else { return false }
+                ports.insert(port)
+                ports.insert(port + 1)
+                return true
+            }
+            if fresh, isFree(port), isFree(port + 1) { return port }
+            last = port
+        }
+        // Practically unreachable; the launcher then fails with the server's bind error.
+        return last
+    }
+
+    /// A port is free when a socket can bind it on 127.0.0.1.
+    private static func isFree(_ port: Int) -> Bool {
+        #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        // The dev OpenBao also binds PORT+1, so stay below the top of the range.
-        return Int(UInt16(bigEndian: address.sin_port))
+        return result == 0
     }
 
     public static func isInstalled(_ command: String) -> Bool {

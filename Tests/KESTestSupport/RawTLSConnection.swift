@@ -57,6 +57,8 @@ public final class RawTLSConnection {
                 }
             } catch is NIOSSLError {
                 closed = true  // a peer that closes without close_notify
+            } catch let error as IOError where error.errnoCode == ECONNRESET {
+                closed = true
             }
         }
         return received

@@ -1,6 +1,7 @@
 import Foundation
 import KESConfig
 import KESKeyStore
+import KESTestSupport
 import Testing
 @testable import KESVault
 
@@ -182,7 +183,7 @@ struct VaultAuthTests {
 
     @Test("a Vault nobody listens on fails startup as unreachable")
     func startupUnreachable() async throws {
-        let port = try FreePorts.reservePair()
+        let port = BackendLauncher.freePort()
         var config = VaultKeyStoreConfig(endpoint: "http://127.0.0.1:\(port)")
         config.token = "t"
         let error = await keyStoreError { _ = try await VaultKeyStore(config: config, logger: LogRecorder().logger) }

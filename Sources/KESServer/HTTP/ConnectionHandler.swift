@@ -32,14 +32,24 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case streaming
     }
 
-    private struct Pending {
+    /// A class, so that moving a request between states is one reference, not a copy of every field.
+    private final class Pending {
         let head: HTTPRequestHead
         let route: Route?
         let argument: Substring
         let path: Substring
-        var body: [UInt8]
+        var body: [UInt8] = []
         let arrival: Timestamp
         let started: ContinuousClock.Instant
+
+        init(head: HTTPRequestHead, route: Route?, argument: Substring, path: Substring, arrival: Timestamp, started: ContinuousClock.Instant) {
+            self.head = head
+            self.route = route
+            self.argument = argument
+            self.path = path
+            self.arrival = arrival
+            self.started = started
+        }
     }
 
     private let context: ServerContext
@@ -147,17 +157,15 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             startRequest(head)
-        case .body(var chunk):
+        case .body(let chunk):
             switch state {
-            case .reading(var pending):
+            case .reading(let pending):
                 let limit = pending.route?.maxBody ?? 0
                 if pending.body.count + chunk.readableBytes > limit {
                     state = .rejecting(pending, .bodyTooLarge, close: true)
                     return
                 }
-                state = .processing  // avoid a copy-on-write of the body while appending
-                pending.body.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
-                state = .reading(pending)
+                pending.body.append(contentsOf: chunk.readableBytesView)
             default:
                 break
             }
@@ -194,18 +202,18 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let arrival = Timestamp.now()
         let started = ContinuousClock.now
         guard let path = Self.decodedPath(head.uri) else {
-            let pending = Pending(head: head, route: nil, argument: "", path: Substring(head.uri), body: [], arrival: arrival, started: started)
+            let pending = Pending(head: head, route: nil, argument: "", path: Substring(head.uri), arrival: arrival, started: started)
             state = .rejecting(pending, .badRequest("invalid URL path"), close: false)
             return
         }
         guard let (route, argument) = Route.match(path) else {
-            let pending = Pending(head: head, route: nil, argument: "", path: path, body: [], arrival: arrival, started: started)
+            let pending = Pending(head: head, route: nil, argument: "", path: path, arrival: arrival, started: started)
             state = .rejecting(pending, .notImplemented, close: false)
             return
         }
-        let pending = Pending(head: head, route: route, argument: argument, path: path, body: [], arrival: arrival, started: started)
+        let pending = Pending(head: head, route: route, argument: argument, path: path, arrival: arrival, started: started)
         if route.isMetered { context.metrics.requestStarted() }
-        guard route.methods.contains(head.method) else {
+        guard route.accepts(head.method) else {
             state = .rejecting(pending, .methodNotAllowed(route.acceptHeader), close: false)
             return
         }
@@ -330,7 +338,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The URL path without its query, percent-decoded; nil when the encoding is broken.
     static func decodedPath(_ uri: String) -> Substring? {
         var path = Substring(uri)
-        if let query = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<query] }
+        if let query = path.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { path = path[..<query] }
         guard path.utf8.contains(UInt8(ascii: "%")) else { return path }
         guard let decoded = String(path).removingPercentEncoding else { return nil }
         return Substring(decoded)

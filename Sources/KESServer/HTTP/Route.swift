@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOHTTP1
 
 /// The fixed KES route table (TARGET rule 2). Prefix routes end in `/` and take the
@@ -65,6 +70,16 @@ enum Route: Int, CaseIterable, Sendable {
 
     var acceptHeader: String { methods.map(\.rawValue).joined(separator: ", ") }
 
+    /// `methods.contains(method)` without building the array: it runs on every request.
+    func accepts(_ method: HTTPMethod) -> Bool {
+        switch self {
+        case .keyCreate, .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC, .secretCreate:
+            method == .PUT || method == .POST
+        case .keyDelete, .secretDelete: method == .DELETE
+        default: method == .GET
+        }
+    }
+
     var maxBody: Int {
         switch self {
         case .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC, .secretCreate: 1 << 20
@@ -98,26 +113,38 @@ enum Route: Int, CaseIterable, Sendable {
     var isStream: Bool { self == .logError || self == .logAudit }
 
     /// Finds the route for a decoded URL path, returning the argument of prefix routes.
-    /// Compares UTF-8 bytes against a table built once, since this runs on every request.
+    /// Compares raw UTF-8 bytes against tables built once, since this runs on every request:
+    /// Character-wise `Substring` matching cost about 2 % of a generate.
     static func match(_ path: Substring) -> (Route, Substring)? {
-        let bytes = path.utf8
-        if let exact = exactRoutes[Substring(path)] { return (exact, "") }
-        for (prefix, route) in prefixTable where bytes.count >= prefix.count && bytes.starts(with: prefix) {
-            return (route, Substring(bytes.dropFirst(prefix.count)))
+        var contiguous = path
+        let found: (Route, Int)? = contiguous.withUTF8 { bytes in
+            for (candidate, route) in exactTable where candidate.count == bytes.count && equal(bytes, candidate) {
+                return (route, bytes.count)
+            }
+            for (prefix, route) in prefixTable where bytes.count >= prefix.count && equal(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) {
+                return (route, prefix.count)
+            }
+            return nil
         }
-        return nil
+        guard let (route, argumentStart) = found else { return nil }
+        return (route, Substring(path.utf8.dropFirst(argumentStart)))
     }
 
-    private static let exactRoutes: [Substring: Route] = {
-        var table: [Substring: Route] = [:]
-        for route in Route.allCases {
-            table[Substring(route.isPrefix ? String(route.path.dropLast()) : route.path)] = route
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
+        expected.withUnsafeBufferPointer { expected in
+            memcmp(bytes.baseAddress!, expected.baseAddress!, expected.count) == 0
         }
-        table["/ready"] = .ready
+    }
+
+    /// Whole paths: the fixed routes, and prefix routes called without their trailing slash.
+    private static let exactTable: [([UInt8], Route)] = {
+        var table = Route.allCases.map { route in
+            (Array((route.isPrefix ? String(route.path.dropLast()) : route.path).utf8), route)
+        }
+        table.append((Array("/ready".utf8), .ready))
         return table
     }()
 
     /// Prefix routes, key routes first because MinIO calls them most.
     private static let prefixTable: [([UInt8], Route)] = Route.allCases.filter(\.isPrefix).map { (Array($0.path.utf8), $0) }
-
 }
