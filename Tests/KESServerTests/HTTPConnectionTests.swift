@@ -129,4 +129,55 @@ import Testing
             if let advertised { #expect(advertised == allowed, "\(path)") }
         }
     }
+
+    /// A TLS 1.3 resumption skips the certificate exchange; the caller must still be the identity
+    /// that the original handshake proved (the session carries its certificate). openssl's client
+    /// is used because it can save and resume sessions.
+    @Test func aResumedTLSSessionKeepsTheCallersIdentity() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let directory = TestServer.makeDirectory()
+        try server.admin.certificatePEM.write(toFile: directory + "/client.crt", atomically: true, encoding: .utf8)
+        try server.admin.privateKeyPEM.write(toFile: directory + "/client.key", atomically: true, encoding: .utf8)
+        let request = "GET /v1/identity/self/describe HTTP/1.1\r\nHost: kes\r\nConnection: close\r\n\r\n"
+        let common = ["s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_3", "-ign_eof"]
+        let first = try await Self.openssl(common + ["-cert", directory + "/client.crt", "-key", directory + "/client.key",
+                                                     "-sess_out", directory + "/session.pem"], input: request)
+        #expect(first.contains("New, TLSv1.3"))
+        #expect(first.contains(#""identity":"\#(server.admin.identity.rawValue)""#))
+        // No certificate this time: only the resumed session can say who the caller is.
+        let resumed = try await Self.openssl(common + ["-sess_in", directory + "/session.pem"], input: request)
+        #expect(resumed.contains("Reused, TLSv1.3"))
+        #expect(resumed.contains(#""identity":"\#(server.admin.identity.rawValue)""#))
+        #expect(resumed.contains(#""admin":true"#))
+    }
+
+    private static func openssl(_ arguments: [String], input: String) async throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        let stdin = Pipe()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardInput = stdin
+        process.standardOutput = handle
+        process.standardError = handle
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+                stdin.fileHandleForWriting.write(Data(input.utf8))
+                try stdin.fileHandleForWriting.close()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try handle.close()
+        let text = try String(contentsOf: output, encoding: .utf8)
+        #expect(status == 0, "openssl: \(text)")
+        return text
+    }
 }

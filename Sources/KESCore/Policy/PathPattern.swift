@@ -13,12 +13,17 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     private let glob: GlobProgram?
     private let literalPrefix: [UInt8]?
+    /// The bytes before the first glob metacharacter. Every path either rule matches starts
+    /// with them, so most non-matching rules are rejected by this comparison alone.
+    private let leadingLiteral: [UInt8]
 
     public init(_ pattern: String) {
         self.text = pattern
         let bytes = Array(pattern.utf8)
         self.glob = GlobProgram(compiling: bytes)
         self.literalPrefix = Self.endsInWildcard(bytes) ? Array(bytes.dropLast()) : nil
+        let metacharacters: [UInt8] = [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")]
+        self.leadingLiteral = Array(bytes.prefix { !metacharacters.contains($0) })
     }
 
     /// Whether the glob part is well formed; a pattern that is not can still match through the trailing-`*` rule.
@@ -39,6 +44,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     private func matches(bytes path: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard path.count >= leadingLiteral.count, path.starts(with: leadingLiteral) else { return false }
         if let prefix = literalPrefix, path.count >= prefix.count {
             var equal = true
             for index in prefix.indices where prefix[index] != path[index] {
