@@ -176,6 +176,15 @@ private func jsonBenchmarks() {
     let context = Array(#"{"my-bucket":"my-bucket/my-object"}"#.utf8)
     let decryptBody = HandWrittenJSON.object("ciphertext", ciphertextText, "context", Base64.encode(context))
     let decryptData = Data(decryptBody)
+    let decryptBytes = decryptBody
+    Benchmark("decrypt request, JSONObjectFields + Base64 (the server's parser)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let object = JSONObjectFields(parsing: decryptBytes)
+            for field in ["ciphertext", "context"] {
+                if case .string(let text)? = object?.value(for: field) { blackHole(Base64.decode(text)) }
+            }
+        }
+    }
     Benchmark("decrypt request, JSONSerialization + Base64") { benchmark in
         for _ in benchmark.scaledIterations {
             let object = try JSONSerialization.jsonObject(with: decryptData) as? [String: Any]
@@ -196,6 +205,17 @@ private func jsonBenchmarks() {
     // encode the answer.
     let key = SecretKey.random(.aes256)
     let generateBody = Data(HandWrittenJSON.object("context", Base64.encode(context)))
+    let generateBytes = Array(generateBody)
+    Benchmark("generate, body to body (the server's path)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var requestContext: [UInt8] = []
+            if case .string(let text)? = JSONObjectFields(parsing: generateBytes)?.value(for: "context") {
+                requestContext = Base64.decode(text) ?? []
+            }
+            let dataKey = key.generateDataKey(context: requestContext)
+            blackHole(HandWrittenJSON.object("plaintext", Base64.encode(dataKey.plaintext), "ciphertext", Base64.encode(dataKey.ciphertext)))
+        }
+    }
     Benchmark("generate, body to body (JSONSerialization in, bytes out)") { benchmark in
         for _ in benchmark.scaledIterations {
             let object = try JSONSerialization.jsonObject(with: generateBody) as? [String: Any]

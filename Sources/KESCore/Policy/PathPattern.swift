@@ -32,18 +32,22 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     public var description: String { text }
 
     public func matches(_ path: Substring) -> Bool {
-        if let result = path.utf8.withContiguousStorageIfAvailable({ matches(bytes: $0) }) {
+        Self.withBytes(of: path) { matches(bytes: $0) }
+    }
+
+    static func withBytes<Result>(of path: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = path.utf8.withContiguousStorageIfAvailable(body) {
             return result
         }
         var copy = String(path)
-        return copy.withUTF8 { matches(bytes: $0) }
+        return copy.withUTF8(body)
     }
 
     public func matches(_ path: String) -> Bool {
         matches(path[...])
     }
 
-    private func matches(bytes path: UnsafeBufferPointer<UInt8>) -> Bool {
+    func matches(bytes path: UnsafeBufferPointer<UInt8>) -> Bool {
         guard path.count >= leadingLiteral.count, path.starts(with: leadingLiteral) else { return false }
         if let prefix = literalPrefix, path.count >= prefix.count {
             var equal = true

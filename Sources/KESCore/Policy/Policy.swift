@@ -12,12 +12,16 @@ public struct Policy: Sendable {
 
     /// Deny wins; otherwise any matching allow pattern permits; otherwise the path is not permitted.
     public func permits(_ path: Substring) -> Bool {
-        for pattern in deny where pattern.matches(path) {
+        // The path's bytes are fetched once for all rules, and rules are visited in place: a
+        // copied-out pattern cost four retains and releases per rule.
+        PathPattern.withBytes(of: path) { bytes in
+            for index in deny.indices where deny[index].matches(bytes: bytes) {
+                return false
+            }
+            for index in allow.indices where allow[index].matches(bytes: bytes) {
+                return true
+            }
             return false
         }
-        for pattern in allow where pattern.matches(path) {
-            return true
-        }
-        return false
     }
 }
