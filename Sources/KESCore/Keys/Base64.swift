@@ -83,46 +83,53 @@ public enum Base64 {
     }
 
     private static func decode(buffer text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var out = [UInt8]()
-        out.reserveCapacity(text.count / 4 * 3)
-        var quantum: UInt32 = 0
-        var filled = 0
-        var padding = 0
-        return reverse.withUnsafeBufferPointer { table -> [UInt8]? in
-            for character in text {
-                let value = table[Int(character)]
-                if value == skipped { continue }
-                if character == UInt8(ascii: "=") {
-                    // Padding may only complete the last quantum, after at least two symbols.
-                    guard filled + padding >= 2 else { return nil }
-                    padding += 1
-                    guard filled + padding <= 4 else { return nil }
-                    continue
+        var valid = true
+        // Written straight into uninitialized storage: a capacity check per appended byte
+        // made decoding three times slower than Foundation's.
+        let out = [UInt8](unsafeUninitializedCapacity: text.count / 4 * 3 + 3) { buffer, count in
+            var written = 0
+            var quantum: UInt32 = 0
+            var filled = 0
+            var padding = 0
+            reverse.withUnsafeBufferPointer { table in
+                for character in text {
+                    let value = table[Int(character)]
+                    if value == skipped { continue }
+                    if character == UInt8(ascii: "=") {
+                        // Padding may only complete the last quantum, after at least two symbols.
+                        guard filled + padding >= 2, filled + padding < 4 else { valid = false; return }
+                        padding += 1
+                        continue
+                    }
+                    guard value != invalid, padding == 0 else { valid = false; return }
+                    quantum = quantum << 6 | UInt32(value)
+                    filled += 1
+                    if filled == 4 {
+                        buffer[written] = UInt8(truncatingIfNeeded: quantum >> 16)
+                        buffer[written + 1] = UInt8(truncatingIfNeeded: quantum >> 8)
+                        buffer[written + 2] = UInt8(truncatingIfNeeded: quantum)
+                        written += 3
+                        quantum = 0
+                        filled = 0
+                    }
                 }
-                guard value != invalid, padding == 0 else { return nil }
-                quantum = quantum << 6 | UInt32(value)
-                filled += 1
-                if filled == 4 {
-                    out.append(UInt8(truncatingIfNeeded: quantum >> 16))
-                    out.append(UInt8(truncatingIfNeeded: quantum >> 8))
-                    out.append(UInt8(truncatingIfNeeded: quantum))
-                    quantum = 0
-                    filled = 0
+                switch (filled, padding) {
+                case (0, 0):
+                    break
+                case (2, 2):
+                    buffer[written] = UInt8(truncatingIfNeeded: quantum >> 4)
+                    written += 1
+                case (3, 1):
+                    buffer[written] = UInt8(truncatingIfNeeded: quantum >> 10)
+                    buffer[written + 1] = UInt8(truncatingIfNeeded: quantum >> 2)
+                    written += 2
+                default:
+                    valid = false
                 }
             }
-            switch (filled, padding) {
-            case (0, 0):
-                break
-            case (2, 2):
-                out.append(UInt8(truncatingIfNeeded: quantum >> 4))
-            case (3, 1):
-                out.append(UInt8(truncatingIfNeeded: quantum >> 10))
-                out.append(UInt8(truncatingIfNeeded: quantum >> 2))
-            default:
-                return nil
-            }
-            return out
+            count = written
         }
+        return valid ? out : nil
     }
 
     /// Decodes padded base64 text; nil if it is not valid.
