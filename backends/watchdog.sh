@@ -30,14 +30,20 @@ alive() {
     [ -n "$state" ] && [ "${state#Z}" = "$state" ]
 }
 
-while alive "$server"; do
+# A PID can be reused once its process is gone: the server is only the process with the
+# start time it had when the watchdog began.
+started() { ps -o lstart= -p "$1" 2>/dev/null || true; }
+server_start=$(started "$server")
+same_server() { alive "$server" && [ "$(started "$server")" = "$server_start" ]; }
+
+while same_server; do
     if ! alive "$owner"; then
-        kill -TERM "$server" 2>/dev/null || exit 0
+        same_server && kill -TERM "$server" 2>/dev/null || exit 0
         for _ in $(seq 1 50); do
-            alive "$server" || exit 0
+            same_server || exit 0
             sleep 0.1
         done
-        kill -KILL "$server" 2>/dev/null || true
+        same_server && kill -KILL "$server" 2>/dev/null
         exit 0
     fi
     sleep 1

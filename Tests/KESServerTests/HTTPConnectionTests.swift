@@ -44,6 +44,54 @@ import Testing
         #expect(try await server.client().get("/version").status == 200)
     }
 
+    @Test func garbageBehindAnAsynchronousAnswerWaitsForIt() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let reply = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("PUT /v1/key/create/before-garbage HTTP/1.1\r\nHost: kes\r\nContent-Length: 0\r\n\r\n"
+                                      + "NOT HTTP AT ALL\r\n\r\n")
+            return try await connection.readToClose()
+        }
+        let responses = RawTLSConnection.split(reply)
+        #expect(responses.count == 2)
+        #expect(responses.first?.hasPrefix("HTTP/1.1 200 OK\r\n") == true)
+        #expect(responses.last?.hasPrefix("HTTP/1.1 400 Bad Request\r\n") == true)
+        #expect(try await server.client().get("/v1/key/describe/before-garbage").status == 200)
+    }
+
+    @Test func aBodySentInPiecesIsReadWhole() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        #expect(try await server.client().put("/v1/key/create/pieces").status == 200)
+        let body = #"{"plaintext":"aGVsbG8gd29ybGQ=","context":"Y29udGV4dA=="}"#
+        let reply = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("PUT /v1/key/encrypt/pieces HTTP/1.1\r\nHost: kes\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+            for piece in [body.prefix(10), body.dropFirst(10).prefix(20), body.dropFirst(30)] {
+                try await Task.sleep(for: .milliseconds(50))
+                try await connection.send(String(piece))
+            }
+            return try await connection.readResponses(1)
+        }
+        #expect(reply.first?.hasPrefix("HTTP/1.1 200 OK\r\n") == true)
+        #expect(reply.first?.contains(#""ciphertext":""#) == true)
+    }
+
+    @Test func anHTTP10LogStreamGetsRawLines() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let line = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+            try await connection.send("GET /v1/log/audit HTTP/1.0\r\n\r\n")
+            try await connection.read(until: { $0.contains("\r\n\r\n") })
+            #expect(try await server.client().get("/v1/key/describe/http10").status == 404)
+            let text = try await connection.read(until: { $0.contains("/v1/key/describe/http10") && $0.hasSuffix("\n") })
+            return text
+        }
+        #expect(line.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(!line.lowercased().contains("transfer-encoding"))
+        let body = line[line.range(of: "\r\n\r\n")!.upperBound...]
+        #expect(body.hasPrefix("{"))
+    }
+
     @Test func oversizedHeadersGet431() async throws {
         let server = try await TestServer()
         defer { server.stop() }
@@ -70,7 +118,7 @@ import Testing
 
     @Test func idleConnectionsCloseButLogStreamsStayOpen() async throws {
         // Long enough that a handshake on a loaded test machine does not count as idle.
-        let server = try await TestServer(idleTimeout: .seconds(1))
+        let server = try await TestServer(idleTimeout: .seconds(2))
         defer { server.stop() }
         // A keep-alive connection with nothing more to say is closed.
         let started = ContinuousClock.now
@@ -93,7 +141,7 @@ import Testing
         // A log stream outlives the idle timeout and still delivers.
         let listener = try server.client()
         let lines = try await listener.stream("/v1/log/audit")
-        try await Task.sleep(for: .milliseconds(2500))
+        try await Task.sleep(for: .milliseconds(4500))
         #expect(try await server.client().get("/v1/key/describe/after-idle").status == 404)
         var seen = false
         for try await line in lines where line.contains("/v1/key/describe/after-idle") {

@@ -22,6 +22,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// How long a connection may stay quiet between requests (KES: 90 s).
     private let idleTimeout: TimeAmount
+    /// How much of a rejected request's body is read and dropped before the connection is cut.
+    static let maxDiscardedBody = 1 << 20
 
     private enum State {
         case idle
@@ -39,6 +41,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let argument: Substring
         let path: Substring
         var body: [UInt8] = []
+        /// Body bytes read and dropped while the request is being rejected.
+        var discarded = 0
         let arrival: Timestamp
         let started: ContinuousClock.Instant
 
@@ -62,6 +66,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var backlog = CircularBuffer<HTTPServerRequestPart>()
     private var readPending = false
     private var draining = false
+    /// Malformed input that arrived behind a request still being answered; answered in its turn.
+    private var pendingParserError: HTTPParserError?
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
@@ -89,6 +95,17 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         idleCheck = nil
+        // A request cut off while it was being received still leaves the active-requests gauge,
+        // counted as the 503 that a request cut off while being answered is counted as.
+        switch state {
+        case .reading(let pending), .rejecting(let pending, _, _):
+            if pending.route?.isMetered == true {
+                self.context.metrics.requestFinished(code: 503, duration: ContinuousClock.now - pending.started)
+            }
+            state = .processing
+        case .idle, .processing, .streaming:
+            break
+        }
         context.fireChannelInactive()
     }
 
@@ -115,13 +132,28 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes a connection with no traffic for `idleTimeout` between requests, or in the middle
     /// of receiving one. Requests being answered have their own deadlines; log streams have none.
+    ///
+    /// An answer still being produced or written after twice the timeout is given up too: a route
+    /// configured without a deadline, or a client that stopped reading, must not hold the
+    /// connection for ever.
     private func checkIdle(context: ChannelHandlerContext) {
         let quiet = NIODeadline.now() - lastActivity
-        if !isBusy && quiet >= idleTimeout {
-            context.close(promise: nil)
-            return
+        switch state {
+        case .idle, .reading, .rejecting:
+            if quiet >= idleTimeout {
+                context.close(promise: nil)
+                return
+            }
+            scheduleIdleCheck(in: idleTimeout - quiet, context: context)
+        case .processing:
+            if quiet >= idleTimeout * 2 {
+                context.close(promise: nil)
+                return
+            }
+            scheduleIdleCheck(in: idleTimeout * 2 - quiet, context: context)
+        case .streaming:
+            scheduleIdleCheck(in: idleTimeout, context: context)
         }
-        scheduleIdleCheck(in: isBusy ? idleTimeout : idleTimeout - quiet, context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -166,6 +198,14 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     return
                 }
                 pending.body.append(contentsOf: chunk.readableBytesView)
+            case .rejecting(let pending, let error, _):
+                // The rest of a rejected body is read so that the client sees the answer, but only
+                // up to a limit: an endless upload is answered and cut off.
+                pending.discarded += chunk.readableBytes
+                if pending.discarded > Self.maxDiscardedBody {
+                    state = .processing
+                    finish(pending, response: .error(error), close: true, context: context)
+                }
             default:
                 break
             }
@@ -190,6 +230,11 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         defer { draining = false }
         while !isBusy, let part = backlog.popFirst() {
             handle(part, context: context)
+        }
+        if !isBusy, let error = pendingParserError {
+            pendingParserError = nil
+            answerParserError(error, context: context)
+            return
         }
         if !isBusy && readPending {
             readPending = false
@@ -274,7 +319,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         state = .streaming
         backlog.removeAll()
         // Headers go out at once: clients block until they arrive (TARGET rule 11).
-        let head = ResponseEncoding.streamHead(contentType: "application/x-ndjson", allocator: context.channel.allocator)
+        let chunked = pending.head.version != .http1_0
+        let head = ResponseEncoding.streamHead(contentType: "application/x-ndjson", chunked: chunked, allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(head), promise: nil)
         if readPending {
             readPending = false
@@ -283,7 +329,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if pending.route?.isMetered == true {
             self.context.metrics.requestFinished(code: 200, duration: ContinuousClock.now - pending.started)
         }
-        stream.subscribe(context.channel)
+        stream.subscribe(context.channel, chunked: chunked)
     }
 
     private func finish(_ pending: Pending, response: APIResponse, close: Bool, context: ChannelHandlerContext) {
@@ -310,19 +356,32 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The decoder reports malformed HTTP here; it drops everything after it, so the answer
-    /// closes the connection. Any other error closes it at once.
+    /// closes the connection. When it comes behind a request still being answered, that answer
+    /// and the requests queued before the bad bytes go out first. Any other error closes at once.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError, !isBusy else {
+        guard let parserError = error as? HTTPParserError else {
             context.close(promise: nil)
             return
         }
+        switch state {
+        case .processing:
+            if pendingParserError == nil { pendingParserError = parserError }
+        case .streaming:
+            context.close(promise: nil)
+        case .idle, .reading, .rejecting:
+            answerParserError(parserError, context: context)
+        }
+    }
+
+    private func answerParserError(_ error: HTTPParserError, context: ChannelHandlerContext) {
         let response: APIResponse
-        switch parserError {
+        switch error {
         case .headerOverflow:
             response = .error(RequestError(status: .requestHeaderFieldsTooLarge, message: "request header fields too large"))
         default:
             response = .error(.badRequest("malformed HTTP request"))
         }
+        backlog.removeAll()
         switch state {
         case .reading(let pending), .rejecting(let pending, _, _):
             state = .processing

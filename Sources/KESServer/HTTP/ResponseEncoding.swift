@@ -27,12 +27,17 @@ enum ResponseEncoding {
         return buffer
     }
 
-    /// The head of a streamed response; the body follows as chunks (`chunk(_:allocator:)`).
-    static func streamHead(contentType: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// The head of a streamed response. A chunked body follows as `chunk(_:allocator:)`s;
+    /// otherwise (HTTP/1.0 clients) the body is raw bytes that end with the connection.
+    static func streamHead(contentType: String, chunked: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 128)
         writeStatusLine(.ok, to: &buffer)
         writeHeader("Content-Type", contentType, to: &buffer)
-        buffer.writeStaticString("Transfer-Encoding: chunked\r\n\r\n")
+        if chunked {
+            buffer.writeStaticString("Transfer-Encoding: chunked\r\n\r\n")
+        } else {
+            buffer.writeStaticString("Connection: close\r\n\r\n")
+        }
         return buffer
     }
 

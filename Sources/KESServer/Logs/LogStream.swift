@@ -8,6 +8,9 @@ import Synchronization
 final class LogStream: Sendable {
     private struct Subscriber {
         let channel: any Channel
+        /// HTTP/1.1 clients get chunked framing; HTTP/1.0 ones, which know no chunks, get the raw
+        /// lines and the end of the connection ends the body.
+        let chunked: Bool
     }
 
     private let subscribers = Mutex<[ObjectIdentifier: Subscriber]>([:])
@@ -27,8 +30,8 @@ final class LogStream: Sendable {
         subscribers.withLock { !$0.isEmpty }
     }
 
-    func subscribe(_ channel: any Channel) {
-        subscribers.withLock { $0[ObjectIdentifier(channel)] = Subscriber(channel: channel) }
+    func subscribe(_ channel: any Channel, chunked: Bool) {
+        subscribers.withLock { $0[ObjectIdentifier(channel)] = Subscriber(channel: channel, chunked: chunked) }
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.unsubscribe(channel)
         }
@@ -49,7 +52,8 @@ final class LogStream: Sendable {
                 dropped.append(channel)
                 continue
             }
-            channel.writeAndFlush(ResponseEncoding.chunk(line, allocator: channel.allocator), promise: nil)
+            let bytes = subscriber.chunked ? ResponseEncoding.chunk(line, allocator: channel.allocator) : channel.allocator.buffer(bytes: line)
+            channel.writeAndFlush(bytes, promise: nil)
         }
         for channel in dropped {
             unsubscribe(channel)
