@@ -92,6 +92,49 @@ import Testing
         #expect(body.hasPrefix("{"))
     }
 
+    /// Mangled requests, 200 of them at once: every connection ends (answered or closed) and the
+    /// server keeps answering. The generator is seeded, so a failure replays.
+    @Test func mangledRequestsNeverHurtTheServer() async throws {
+        let server = try await TestServer(idleTimeout: .seconds(2))
+        defer { server.stop() }
+        #expect(try await server.client().put("/v1/key/create/fuzz").status == 200)
+        let seeds = [
+            "PUT /v1/key/generate/fuzz HTTP/1.1\r\nHost: kes\r\nContent-Length: 2\r\n\r\n{}",
+            "PUT /v1/key/decrypt/fuzz HTTP/1.1\r\nHost: kes\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"ciphertext\":\"\"}\r\n0\r\n\r\n",
+            "GET /v1/key/list/%2F*?x=1 HTTP/1.1\r\nHost: kes\r\n\r\n",
+            "POST /v1/key/hmac/fuzz HTTP/1.0\r\nContent-Length: 18\r\n\r\n{\"message\":\"aGk=\"}",
+        ]
+        var random = SeededRandom(seed: 0x6B65_7321)
+        let inputs: [String] = (0..<200).map { _ in
+            var bytes = Array(seeds[Int(random.next() % UInt64(seeds.count))].utf8)
+            for _ in 0..<(1 + random.next() % 6) {
+                let position = Int(random.next() % UInt64(bytes.count))
+                switch random.next() % 4 {
+                case 0: bytes[position] = UInt8(truncatingIfNeeded: random.next())
+                case 1: bytes.remove(at: position)
+                case 2: bytes.insert(contentsOf: Array("99999999999".utf8), at: position)
+                default: bytes.insert(contentsOf: Array("\r\n".utf8), at: position)
+                }
+                if bytes.isEmpty { bytes = [0] }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for input in inputs {
+                group.addTask {
+                    try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
+                        try await connection.send(input)
+                        // Answered, closed or idle-closed: all end within the idle timeout.
+                        try await connection.readToClose()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await server.client().get("/version").status == 200)
+        #expect(try await server.client().put("/v1/key/generate/fuzz", "{}").status == 200)
+    }
+
     @Test func oversizedHeadersGet431() async throws {
         let server = try await TestServer()
         defer { server.stop() }
@@ -227,5 +270,19 @@ import Testing
         let text = try String(contentsOf: output, encoding: .utf8)
         #expect(status == 0, "openssl: \(text)")
         return text
+    }
+}
+
+/// xorshift64*: a small seeded generator, so that a failing input can be replayed.
+struct SeededRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
+
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
     }
 }
