@@ -59,7 +59,7 @@ final class LogStream: Sendable {
             unsubscribe(channel)
             channel.close(promise: nil)
             let report = dropHandler.withLock { $0 }
-            report?("log: dropped a \(name) log subscriber that fell behind")
+            report?("log: dropped a subscriber of the \(name) log that fell behind")
         }
     }
 }
