@@ -45,4 +45,30 @@ import Testing
         let metrics = try await worker.get("/v1/metrics")
         #expect(metrics.body.contains("kes_log_error_events 1"))
     }
+
+    /// A subscriber that stops reading must not slow requests down: once its connection backs up,
+    /// it is dropped, its connection closed, and the error log says so.
+    @Test(.timeLimit(.minutes(1))) func aStalledSubscriberIsDropped() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let closed = try await RawTLSConnection.with(port: server.port, identity: server.admin, receiveBuffer: 4096) { stalled in
+            try await stalled.send("GET /v1/log/audit HTTP/1.1\r\nHost: kes\r\n\r\n")
+            try await stalled.read(until: { $0.contains("\r\n\r\n") })
+            // Audit events pile up unread until the stalled connection stops taking them.
+            let batch = String(repeating: "GET /version HTTP/1.1\r\nHost: kes\r\n\r\n", count: 1000)
+            var dropped = false
+            for _ in 0..<20 where !dropped {
+                let answers = try await RawTLSConnection.with(port: server.port, identity: server.admin) { loader in
+                    try await loader.send(batch)
+                    return try await loader.readResponses(1000)
+                }
+                #expect(answers.count == 1000)
+                dropped = try await server.client().get("/v1/metrics").body.contains("kes_log_error_events 1")
+            }
+            #expect(dropped)
+            try await stalled.readToClose()
+            return stalled.closed
+        }
+        #expect(closed)
+    }
 }

@@ -20,8 +20,10 @@ public final class RawTLSConnection {
     }
 
     /// Connects to a local server as `identity` and runs `body`; the connection closes after it.
+    /// - Parameter receiveBuffer: shrinks the socket's receive buffer (`SO_RCVBUF`), so that a
+    ///   reader that stops reading stalls the server quickly.
     public static func with<Result>(
-        port: Int, identity: TestIdentity, _ body: (RawTLSConnection) async throws -> Result
+        port: Int, identity: TestIdentity, receiveBuffer: Int? = nil, _ body: (RawTLSConnection) async throws -> Result
     ) async throws -> Result {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
@@ -29,7 +31,11 @@ public final class RawTLSConnection {
         tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
         let context = try NIOSSLContext(configuration: tls)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        let channel = try await bootstrap
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
