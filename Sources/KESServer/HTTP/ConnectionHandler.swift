@@ -95,13 +95,9 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         idleCheck = nil
-        // A request cut off while it was being received still leaves the active-requests gauge,
-        // counted as the 503 that a request cut off while being answered is counted as.
         switch state {
         case .reading(let pending), .rejecting(let pending, _, _):
-            if pending.route?.isMetered == true {
-                self.context.metrics.requestFinished(code: 503, duration: ContinuousClock.now - pending.started)
-            }
+            recordAbandoned(pending)
             state = .processing
         case .idle, .processing, .streaming:
             break
@@ -236,10 +232,27 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             answerParserError(error, context: context)
             return
         }
-        if !isBusy && readPending {
+        if !isBusy { resumeReading(context: context) }
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        if readPending {
             readPending = false
             context.read()
         }
+    }
+
+    /// A request whose connection went away before it was answered leaves the active-requests
+    /// gauge as a 503, whether it was cut off while being received or while being answered.
+    private func recordAbandoned(_ pending: Pending) {
+        if pending.route?.isMetered == true {
+            context.metrics.requestFinished(code: 503, duration: ContinuousClock.now - pending.started)
+        }
+    }
+
+    private func writeAndClose(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func startRequest(_ head: HTTPRequestHead) {
@@ -303,9 +316,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             promise.futureResult.assumeIsolated().whenSuccess { response in
                 deadline?.cancel()
                 guard context.channel.isActive else {
-                    if route.isMetered {
-                        self.context.metrics.requestFinished(code: 503, duration: ContinuousClock.now - pending.started)
-                    }
+                    self.recordAbandoned(pending)
                     return
                 }
                 self.finish(pending, response: response, close: !pending.head.isKeepAlive, context: context)
@@ -322,10 +333,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let chunked = pending.head.version != .http1_0
         let head = ResponseEncoding.streamHead(contentType: "application/x-ndjson", chunked: chunked, allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(head), promise: nil)
-        if readPending {
-            readPending = false
-            context.read()
-        }
+        resumeReading(context: context)
         if pending.route?.isMetered == true {
             self.context.metrics.requestFinished(code: 200, duration: ContinuousClock.now - pending.started)
         }
@@ -335,8 +343,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func finish(_ pending: Pending, response: APIResponse, close: Bool, context: ChannelHandlerContext) {
         let bytes = ResponseEncoding.render(response, close: close, allocator: context.channel.allocator)
         if close {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
+            writeAndClose(bytes, context: context)
             backlog.removeAll()
         } else {
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
@@ -388,9 +395,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             finish(pending, response: response, close: true, context: context)
         case .idle, .processing, .streaming:
             state = .processing
-            let bytes = ResponseEncoding.render(response, close: true, allocator: context.channel.allocator)
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
+            writeAndClose(ResponseEncoding.render(response, close: true, allocator: context.channel.allocator), context: context)
         }
     }
 

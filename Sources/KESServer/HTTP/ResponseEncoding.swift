@@ -18,7 +18,7 @@ enum ResponseEncoding {
             }
         }
         buffer.writeStaticString("Content-Length: ")
-        writeDecimal(response.body.count, to: &buffer)
+        buffer.writeString(String(response.body.count))
         buffer.writeStaticString("\r\n")
         for (name, value) in response.extraHeaders { writeHeader(name, value, to: &buffer) }
         if close { buffer.writeStaticString("Connection: close\r\n") }
@@ -60,7 +60,7 @@ enum ResponseEncoding {
         case .notFound: buffer.writeStaticString("HTTP/1.1 404 Not Found\r\n")
         default:
             buffer.writeStaticString("HTTP/1.1 ")
-            writeDecimal(Int(status.code), to: &buffer)
+            buffer.writeString(String(status.code))
             buffer.writeStaticString(" ")
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
@@ -72,26 +72,5 @@ enum ResponseEncoding {
         buffer.writeStaticString(": ")
         buffer.writeString(value)
         buffer.writeStaticString("\r\n")
-    }
-
-    private static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
-        precondition(value >= 0)
-        if value < 10 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var index = raw.count
-            var rest = value
-            while rest > 0 {
-                index -= 1
-                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[index...]))
-        }
     }
 }
