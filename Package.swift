@@ -176,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KESKeyStoreTests",
-            dependencies: ["KESKeyStore", "KESFileStore", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["KESKeyStore", "KESFileStore", "KESTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(name: "KESConfigTests", dependencies: ["KESConfig"]),
         .testTarget(

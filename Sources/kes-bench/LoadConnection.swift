@@ -57,9 +57,7 @@ final class LoadConnection {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(context: plan.tlsContext, serverHostname: plan.address.serverNameIndication)
-                    try channel.pipeline.syncOperations.addHandler(tls)
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try plan.addClientHandlers(to: channel)
                     try channel.pipeline.syncOperations.addHandler(LoadResponseHandler(connection: bound.value))
                 }
             }

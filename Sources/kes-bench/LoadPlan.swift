@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 
 /// Everything every connection needs to know about the run; immutable and shared.
@@ -65,4 +66,13 @@ struct ConnectionStats: Sendable {
 /// The first request on a connection was not answered with a 2xx: the run cannot be meaningful.
 struct PrimingFailure: Error, CustomStringConvertible {
     let description: String
+}
+
+extension LoadPlan {
+    /// TLS and the HTTP/1.1 client codec: what every kes-bench connection starts with.
+    func addClientHandlers(to channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandler(
+            NIOSSLClientHandler(context: tlsContext, serverHostname: address.serverNameIndication))
+        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+    }
 }

@@ -16,9 +16,7 @@ enum OneShotRequest {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(context: plan.tlsContext, serverHostname: plan.address.serverNameIndication)
-                    try channel.pipeline.syncOperations.addHandler(tls)
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try plan.addClientHandlers(to: channel)
                     try channel.pipeline.syncOperations.addHandler(CollectingHandler(request: request, promise: promise))
                 }
             }

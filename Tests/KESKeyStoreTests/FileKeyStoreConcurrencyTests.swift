@@ -1,6 +1,7 @@
 import Foundation
-import KESKeyStore
 import KESFileStore
+import KESKeyStore
+import KESTestSupport
 import Testing
 
 @Suite("FileKeyStore under concurrency and restarts")

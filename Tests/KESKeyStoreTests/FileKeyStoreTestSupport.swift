@@ -19,16 +19,5 @@ func tempFiles(in path: String) throws -> [String] {
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-/// Runs `operation` and returns the `KeyStoreError` it threw, or nil when it succeeded.
-func keyStoreError(_ operation: () async throws -> Void) async -> KeyStoreError? {
-    do {
-        try await operation()
-        return nil
-    } catch let error as KeyStoreError {
-        return error
-    } catch {
-        return .failed("unexpected error type: \(error)")
-    }
-}
 
 let invalidNameError = KeyStoreError.failed("fs: key name contains invalid character")

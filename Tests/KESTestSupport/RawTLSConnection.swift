@@ -1,5 +1,4 @@
 import Foundation
-import KESClient
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -25,12 +24,7 @@ public final class RawTLSConnection {
     public static func with<Result>(
         port: Int, identity: TestIdentity, receiveBuffer: Int? = nil, _ body: (RawTLSConnection) async throws -> Result
     ) async throws -> Result {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
-        tls.certificateVerification = .none
-        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
-        let context = try NIOSSLContext(configuration: tls)
+        let context = try NIOSSLContext(configuration: TestClient.tlsConfiguration(identity: identity))
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))

@@ -86,6 +86,17 @@ public final class TestClient: Sendable {
 
     public init(port: Int, identity: TestIdentity?) throws {
         self.port = port
+        let tls = try TestClient.tlsConfiguration(identity: identity)
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+    }
+
+    deinit {
+        try? http.syncShutdown()
+    }
+
+    /// Client TLS for tests: presents `identity`'s certificate (none if nil), trusts any server
+    /// certificate, and accepts Ed25519 as KES clients do.
+    public static func tlsConfiguration(identity: TestIdentity?) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
         tls.certificateVerification = .none
@@ -93,11 +104,7 @@ public final class TestClient: Sendable {
             tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
         }
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
-    }
-
-    deinit {
-        try? http.syncShutdown()
+        return tls
     }
 
     public func request(_ method: HTTPMethod, _ path: String, body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {

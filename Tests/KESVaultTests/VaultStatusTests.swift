@@ -1,6 +1,7 @@
 import Foundation
 import KESConfig
 import KESKeyStore
+import KESTestSupport
 import Testing
 @testable import KESVault
 

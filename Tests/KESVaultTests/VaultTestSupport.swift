@@ -76,17 +76,6 @@ func eventually(within timeout: Duration, _ check: () async -> Bool) async -> Bo
     return await check()
 }
 
-/// The error a call throws as a `KeyStoreError`, or nil when it succeeds.
-func keyStoreError(_ operation: () async throws -> Void) async -> KeyStoreError? {
-    do {
-        try await operation()
-        return nil
-    } catch let error as KeyStoreError {
-        return error
-    } catch {
-        return .failed("unexpected error type: \(error)")
-    }
-}
 
 extension String {
     var bytes: [UInt8] { Array(utf8) }
