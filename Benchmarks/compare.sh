@@ -32,6 +32,8 @@ while [ "$#" -gt 0 ]; do
 done
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 repo=$(cd "$here/.." && pwd)
 kes_port=${KES_PORT:-17373}
 bao_port=${BAO_PORT:-18200}
@@ -95,18 +97,13 @@ rss_mib() {  # PID [children too]: resident set size of a process (and its direc
 }
 
 # --- TLS material: one server certificate for all three; one API key as the client everywhere -------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$work/server.key" -out "$work/server.crt" 2>/dev/null
+server_certificate "$work"
 # A separate throwaway client certificate for curl's readiness polls (/v1/ready skips auth below).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ready-probe \
     -keyout "$work/probe.key" -out "$work/probe.crt" 2>/dev/null
-chmod 600 "$work/server.key" "$work/probe.key"
+chmod 600 "$work/probe.key"
 
-identity_output=$("$KES_BIN" identity new)
-api_key=$(echo "$identity_output" | grep -o 'kes:v1:[A-Za-z0-9+/=]*' | head -n 1)
-admin_identity=$(echo "$identity_output" | sed -n 's/^Identity: *//p')
-[ -n "$api_key" ] && [ -n "$admin_identity" ] || { log "could not parse 'kes identity new'"; exit 1; }
+new_admin "$KES_BIN" || exit 1
 
 # --- swift-kes ----------------------------------------------------------------------------------------
 mkdir -p "$work/kes/keys"

@@ -37,16 +37,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-identity=$("$kes" identity new)
-api_key=$(echo "$identity" | grep -o 'kes:v1:[A-Za-z0-9+/=]*' | head -n 1)
-admin=$(echo "$identity" | sed -n 's/^Identity: *//p')
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-    -addext "subjectAltName=IP:127.0.0.1" -keyout "$out/server.key" -out "$out/server.crt" 2>/dev/null
+# shellcheck source=lib.sh
+. "$repo/Benchmarks/lib.sh"
+new_admin "$kes"
+server_certificate "$out"
 mkdir -p "$out/keys"
 cat >"$out/config.yaml" <<YAML
 version: v1
 address: 127.0.0.1:$port
-admin: { identity: $admin }
+admin: { identity: $admin_identity }
 tls: { key: $out/server.key, cert: $out/server.crt }
 keys: [ { name: bench } ]
 keystore: { fs: { path: $out/keys } }
