@@ -244,32 +244,9 @@ import Testing
     }
 
     private static func openssl(_ arguments: [String], input: String) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        let stdin = Pipe()
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardInput = stdin
-        process.standardOutput = handle
-        process.standardError = handle
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-                stdin.fileHandleForWriting.write(Data(input.utf8))
-                try stdin.fileHandleForWriting.close()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try handle.close()
-        let text = try String(contentsOf: output, encoding: .utf8)
-        #expect(status == 0, "openssl: \(text)")
-        return text
+        let (status, output, errors) = try await TestProcess.run("/usr/bin/env", ["openssl"] + arguments, input: input)
+        #expect(status == 0, "openssl: \(output)\(errors)")
+        return output + errors
     }
 }
 

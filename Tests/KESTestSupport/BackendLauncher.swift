@@ -65,46 +65,10 @@ public struct BackendLauncher: Sendable {
     }
 
     /// Runs a script from `backends/` and returns its exit status, stdout and stderr.
-    ///
-    /// Output goes to files, not pipes: a pipe's write end can leak into a sibling
-    /// test's child (and from there into a long-lived server), so EOF might never come.
-    /// The wait does not block a thread of the cooperative pool either.
     private static func run(
         _ script: String, _ arguments: [String], environment: [String: String]
     ) async throws -> (status: Int32, output: String, errors: String) {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kes-launcher-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout")
-        let errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [backendsDirectory + "/" + script] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let output = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return (status, output, errors)
+        try await TestProcess.run("/bin/bash", [backendsDirectory + "/" + script] + arguments, environment: environment)
     }
 
     private static let handedOut = Mutex(Set<Int>())
