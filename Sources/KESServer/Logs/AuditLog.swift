@@ -22,7 +22,7 @@ final class AuditLog: Sendable {
         counter()
         let toStdout = writeToStdout.load(ordering: .relaxed)
         guard toStdout || stream.hasSubscribers else { return }
-        let nanos = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let nanos = duration.wholeNanoseconds
         var json = JSONWriter(capacity: 256)
         json.beginObject()
         json.field("time", time.rfc3339)

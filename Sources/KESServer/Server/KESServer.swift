@@ -45,7 +45,7 @@ public final class KESServer: Service, Sendable {
         self.address = address ?? config.address
         self.group = group
         self.declaredKeys = Mutex(config.keys)
-        self.idleTimeout = .nanoseconds(idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        self.idleTimeout = .nanoseconds(idleTimeout.wholeNanoseconds)
     }
 
     /// The bound address once started (useful with port 0).
