@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "KESCore", targets: ["KESCore"]),
         .library(name: "KESKeyStore", targets: ["KESKeyStore"]),
         .library(name: "KESServer", targets: ["KESServer"]),
+        .library(name: "KESBootstrap", targets: ["KESBootstrap"]),
         .library(name: "KESClient", targets: ["KESClient"]),
         .executable(name: "kes-bench", targets: ["kes-bench"]),
     ],
@@ -19,17 +20,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        // Micro-benchmarks only; the MallocInterposer trait counts allocations without jemalloc.
-        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // Pure logic, no I/O: keys, ciphertext formats, stored-key formats, policies, identities.
+        // Pure logic, no I/O: keys, ciphertext formats, stored-key formats, policies, identities,
+        // the wire error catalogue, Go durations.
         .target(
             name: "KESCore",
             dependencies: [
@@ -38,7 +37,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        // The KeyStore protocol, the key cache and the in-memory store.
+        // The KeyStore protocol, the key cache, the in-memory store, and what a backend's
+        // configuration promises (KeyStoreConfiguration).
         .target(
             name: "KESKeyStore",
             dependencies: [
@@ -46,11 +46,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // TLS pieces shared by the server, the backends and the SDK: signature algorithms, the CA
+        // loader, PEM files, client TLS settings.
+        .target(
+            name: "KESTLS",
+            dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // What every HTTP backend and the SDK share: a fail-fast client, capped bodies, error
+        // texts and endpoint failover.
+        .target(
+            name: "KESHTTPBackend",
+            dependencies: [
+                "KESTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // keystore.fs: one file per key.
         .target(
             name: "KESFileStore",
             dependencies: [
                 "KESKeyStore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -60,7 +81,8 @@ let package = Package(
             name: "KESVault",
             dependencies: [
                 "KESKeyStore",
-                "KESConfig",
+                "KESTLS",
+                "KESHTTPBackend",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -72,8 +94,9 @@ let package = Package(
         .target(
             name: "KESAWS",
             dependencies: [
+                "KESCore",
                 "KESKeyStore",
-                "KESConfig",
+                "KESHTTPBackend",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,29 +108,19 @@ let package = Package(
             dependencies: [
                 "KESClient",
                 "KESKeyStore",
-                "KESConfig",
+                "KESTLS",
                 "KESCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The KES YAML server config.
-        .target(
-            name: "KESConfig",
-            dependencies: [
-                "KESCore",
-                .product(name: "Yams", package: "Yams"),
-            ]
-        ),
-        // The HTTPS front: mTLS, routing, handlers, audit/error logs, metrics.
+        // The HTTPS front, configured with built values: mTLS, the route table, the connection
+        // state machine, handlers, audit/error logs, metrics.
         .target(
             name: "KESServer",
             dependencies: [
                 "KESCore",
                 "KESKeyStore",
-                "KESConfig",
+                "KESTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -115,9 +128,36 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The KES YAML config file: parsed into the file's model, each keystore section into its
+        // backend's own configuration type.
+        .target(
+            name: "KESConfig",
+            dependencies: [
+                "KESCore",
+                "KESKeyStore",
+                "KESTLS",
+                "KESFileStore",
+                "KESVault",
+                "KESAWS",
+                "KESChainStore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Maps a parsed config file onto the server's built values and connects the key store.
+        .target(
+            name: "KESBootstrap",
+            dependencies: [
+                "KESConfig",
+                "KESServer",
+                "KESKeyStore",
+                "KESTLS",
+                "KESCore",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The Swift SDK: every KES route over AsyncHTTPClient with mTLS or an API key.
@@ -125,6 +165,8 @@ let package = Package(
             name: "KESClient",
             dependencies: [
                 "KESCore",
+                "KESTLS",
+                "KESHTTPBackend",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -150,11 +192,8 @@ let package = Package(
             dependencies: [
                 "KESCore",
                 "KESKeyStore",
-                "KESFileStore",
-                "KESVault",
-                "KESAWS",
-                "KESChainStore",
                 "KESConfig",
+                "KESBootstrap",
                 "KESServer",
                 "KESClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -178,11 +217,11 @@ let package = Package(
             name: "KESKeyStoreTests",
             dependencies: ["KESKeyStore", "KESFileStore", "KESTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
         ),
-        .testTarget(name: "KESConfigTests", dependencies: ["KESConfig"]),
+        .testTarget(name: "KESConfigTests", dependencies: ["KESConfig", "KESFileStore", "KESVault", "KESAWS", "KESChainStore", "KESTLS"]),
         .testTarget(
             name: "KESVaultTests",
             dependencies: [
-                "KESVault", "KESKeyStore", "KESConfig", "KESTestSupport",
+                "KESVault", "KESKeyStore", "KESConfig", "KESTLS", "KESTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -191,19 +230,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KESAWSTests", dependencies: ["KESAWS", "KESKeyStore", "KESConfig", "KESTestSupport"]),
-        // Per-request pieces timed with their allocations: `swift package benchmark --target KESMicro`.
-        .executableTarget(
-            name: "KESMicro",
-            dependencies: ["KESCore", .product(name: "Benchmark", package: "benchmark")],
-            path: "Benchmarks/KESMicro",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
         // Shared by the test targets: a real server on loopback, test identities, an HTTPS client.
         .target(
             name: "KESTestSupport",
             dependencies: [
                 "KESClient",
-                "KESServer", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
+                "KESServer", "KESBootstrap", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig", "KESTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -212,29 +244,40 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/KESTestSupport"
         ),
         // The cache under failure: a real server over a real OpenBao or moto that is stopped and restarted.
         .testTarget(
             name: "KESBackendFailureTests",
-            dependencies: ["KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESChainStore", "KESConfig", "KESKeyStore", "KESCore"]
+            dependencies: ["KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESChainStore", "KESConfig", "KESKeyStore", "KESCore", "KESTLS"]
         ),
         .testTarget(
             name: "KESClientTests",
-            dependencies: ["KESClient", "KESTestSupport", "KESServer", "KESCore", "KESConfig", "KESKeyStore"]
+            dependencies: ["KESClient", "KESTestSupport", "KESServer", "KESCore", "KESConfig", "KESKeyStore", "KESFileStore", "KESVault", "KESAWS"]
+        ),
+        // One contract, every key store: memory, fs, OpenBao K/V v1 and v2, moto Secrets Manager, a chained swift-kes server.
+        .testTarget(
+            name: "KESKeyStoreContractTests",
+            dependencies: [
+                "KESTestSupport", "KESKeyStore", "KESFileStore", "KESVault", "KESAWS", "KESChainStore", "KESConfig", "KESCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "KESServerTests",
             dependencies: [
                 "KESTestSupport",
-                "KESServer", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
+                "KESServer", "KESBootstrap", "KESFileStore", "KESKeyStore", "KESCore", "KESConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -184,7 +184,7 @@ log "nginx ready after ${nginx_ready_ms} ms, idle RSS ${nginx_idle_rss} MiB (mas
 # --- Load ---------------------------------------------------------------------------------------------
 results="$work/results.jsonl"
 : >"$results"
-bench() {  # TARGET C ROUND -- kes-bench arguments
+bench() {  # bench <target> <concurrency> <round> -- <kes-bench arguments>
     local target=$1 c=$2 round=$3
     shift 4
     local report

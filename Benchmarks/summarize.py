@@ -9,7 +9,7 @@ import json
 import statistics
 import sys
 
-TARGETS = [
+COLUMNS = [
     ("kes-generate", "swift-kes generate"),
     ("kes-decrypt", "swift-kes decrypt"),
     ("bao-datakey", "OpenBao transit/datakey"),
@@ -45,10 +45,10 @@ def main():
         return "–" if a is None or not b else f"{a / b:.2f}"
 
     print(f"Throughput: median 2xx req/s over {rounds} round(s)\n")
-    print("| C | " + " | ".join(name for _, name in TARGETS) + " |")
-    print("|---|" + "---|" * len(TARGETS))
+    print("| C | " + " | ".join(name for _, name in COLUMNS) + " |")
+    print("|---|" + "---|" * len(COLUMNS))
     for c in concurrencies:
-        print(f"| {c} | " + " | ".join(fmt(rps(t, c)) for t, _ in TARGETS) + " |")
+        print(f"| {c} | " + " | ".join(fmt(rps(t, c)) for t, _ in COLUMNS) + " |")
 
     print("\nRatios of the medians\n")
     print("| C | generate / nginx | decrypt / nginx | generate / OpenBao datakey | decrypt / OpenBao decrypt |")
@@ -58,16 +58,16 @@ def main():
               f"| {ratio(rps('kes-generate', c), rps('bao-datakey', c))} | {ratio(rps('kes-decrypt', c), rps('bao-decrypt', c))} |")
 
     print("\nLatency: median over the rounds of p50 / p99 / p99.9, in ms\n")
-    print("| C | " + " | ".join(name for _, name in TARGETS) + " |")
-    print("|---|" + "---|" * len(TARGETS))
+    print("| C | " + " | ".join(name for _, name in COLUMNS) + " |")
+    print("|---|" + "---|" * len(COLUMNS))
     for c in concurrencies:
         cells = []
-        for target, _ in TARGETS:
+        for target, _ in COLUMNS:
             p = [median(target, c, lambda r, q=q: r["latency_us"][q]) for q in ("p50", "p99", "p999")]
             cells.append("–" if p[0] is None else " / ".join(f"{v / 1000:.2f}" for v in p))
         print(f"| {c} | " + " | ".join(cells) + " |")
 
-    total_errors = {(t, c): errors(t, c) for t, _ in TARGETS for c in concurrencies}
+    total_errors = {(t, c): errors(t, c) for t, _ in COLUMNS for c in concurrencies}
     failing = {k: v for k, v in total_errors.items() if v}
     print("\nErrors: " + ("none" if not failing else ", ".join(f"{t} C={c}: {n}" for (t, c), n in sorted(failing.items()))))
 

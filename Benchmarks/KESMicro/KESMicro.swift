@@ -2,15 +2,16 @@ import Benchmark
 import Foundation
 import KESCore
 
-// Micro-benchmarks for the per-request pieces of swift-kes (issue 5): sealing and opening in each
+// Micro-benchmarks for the per-request pieces of swift-kes: sealing and opening in each
 // ciphertext format, HChaCha20, policy matching, the JSON and base64 of the crypto bodies, and
 // identity computation. Each reports time and allocations; the loop body is one request's worth
 // of that piece, so the allocation count per iteration is what a request pays for it.
 //
 //   swift package benchmark --target KESMicro
 //
-// Inputs are built once, outside the measured loops. The known-answer vectors come from
-// kes-api.md §15 so that a broken build cannot silently benchmark a failing path.
+// Inputs are built once, outside the measured loops. The known-answer vectors are the ones in
+// docs/formats.md, "Test vectors", and each is checked to decrypt first, so that a broken build
+// cannot silently benchmark a failing path.
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -37,7 +38,8 @@ private func cryptoBenchmarks() {
     let iv = Fixtures.randomBytes(16)
     let nonce = Fixtures.randomBytes(12)
 
-    // Format B is the only one a server emits (§5.4); the random variant includes the CSPRNG reads.
+    // Format B is the only one the server emits (docs/compatibility.md, "Ciphertexts"); the random
+    // variant includes the CSPRNG reads.
     Benchmark("seal B AES256 (32-byte DEK, random iv/nonce)") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(aesKey.encrypt(dataKey, context: context))
@@ -72,13 +74,13 @@ private func cryptoBenchmarks() {
 
     let zeroKey = try! SecretKey(bytes: [UInt8](repeating: 0, count: 32), algorithm: .aes256)
     let vectors: [(name: String, key: SecretKey, ciphertext: [UInt8], context: [UInt8])] = [
-        ("open A AES256 (§15.1 #1)", zeroKey, Array(Fixtures.vectorA_AES.utf8), []),
-        ("open A ChaCha20 (§15.1 #2)", zeroKey, Array(Fixtures.vectorA_ChaCha.utf8), []),
-        ("open B AES256 (§15.1 #4)", zeroKey, Base64.decode(Fixtures.vectorB_AES)!, []),
-        ("open B ChaCha20 (§15.1 #5)", zeroKey, Base64.decode(Fixtures.vectorB_ChaCha)!, []),
-        ("open C AES256 (§15.1, with context)", Fixtures.vectorCKey(.aes256), Base64.decode(Fixtures.vectorC_AES)!,
+        ("open A AES256 (KAT 1)", zeroKey, Array(Fixtures.vectorA_AES.utf8), []),
+        ("open A ChaCha20 (KAT 2)", zeroKey, Array(Fixtures.vectorA_ChaCha.utf8), []),
+        ("open B AES256 (KAT 4)", zeroKey, Base64.decode(Fixtures.vectorB_AES)!, []),
+        ("open B ChaCha20 (KAT 5)", zeroKey, Base64.decode(Fixtures.vectorB_ChaCha)!, []),
+        ("open C AES256 (KAT C, with context)", Fixtures.vectorCKey(.aes256), Base64.decode(Fixtures.vectorC_AES)!,
          [UInt8](repeating: 0, count: 16)),
-        ("open C ChaCha20 (§15.1, with context)", Fixtures.vectorCKey(.chacha20), Base64.decode(Fixtures.vectorC_ChaCha)!,
+        ("open C ChaCha20 (KAT C, with context)", Fixtures.vectorCKey(.chacha20), Base64.decode(Fixtures.vectorC_ChaCha)!,
          [UInt8](repeating: 0, count: 16)),
     ]
     for vector in vectors {
@@ -280,12 +282,13 @@ private func identityBenchmarks() {
 // MARK: - Fixtures
 
 private enum Fixtures {
-    // kes-api.md §15.1: master key = 32 zero bytes, empty context, plaintext = 16 zero bytes.
+    // docs/formats.md, "Test vectors", KAT 1, 2, 4, 5: master key = 32 zero bytes, empty context,
+    // plaintext = 16 zero bytes.
     static let vectorA_AES = #"{"aead":"AES-256-GCM-HMAC-SHA-256","iv":"xLxIN3tSCkg2xMafuvwUwg==","nonce":"gu0mGwUkwcvMEoi5","bytes":"WVgRjeIJm3w50C/l+y7y2i6mbNg5NCAqN1zvOYWZKmc="}"#
     static let vectorA_ChaCha = #"{"aead":"ChaCha20Poly1305","iv":"s3fSZ6vk5m+DfQA8yZWeUg==","nonce":"8/kHMnCMs3h9NZ2a","bytes":"cw22HjLq/4cx8507SW4hhSrYbDiMuRao4b5+GE+XfbE="}"#
     static let vectorB_AES = "lbFBRVMyNTYtR0NNX1NIQTI1NtkgNjY2ODdhYWRmODYyYmQ3NzZjOGZjMThiOGU5ZjhlMjDEEExv7LAd4oz0SaHZrX5LBufEDEKME1ow1CDfUFrqv8QgJuy7Sw+jVqz99TK1HV851LT3K4mwwDv46TB2ngWkAJQ="
     static let vectorB_ChaCha = "lbJYQ0hBQ0hBMjAtUE9MWTEzMDXZIDY2Njg3YWFkZjg2MmJkNzc2YzhmYzE4YjhlOWY4ZTIwxBBAr+aptD4x2+qfOhiErbnkxAxYs8RmNC1JJXD1hiHEIJ2KqM0jjkME7ndx8nyVseesN83Np0rM5ejVUun+fNFu"
-    // §15.1 format C with context: key below, context = 16 zero bytes.
+    // KAT C (format C with context): key below, context = 16 zero bytes.
     static let vectorC_AES = "s2gmfQHeGdlyL8x1yEWSACUV3GrSoz3t160hugMgzKWgyqesXDVUJ5Dw5Mt076rR1PNiU9X4YjLH14D8a81t2r2xsz4gVZac"
     static let vectorC_ChaCha = "gO4woRIswAJdjUjW7z2ApsSQxJlwB24yjLrmH4eI7sB0uh5nfEJfk9ybTPFft5FRFaZCVBmzhx7OJs9n0WWtxH3sySIxecIK"
 

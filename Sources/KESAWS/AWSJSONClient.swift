@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import KESCore
+import KESHTTPBackend
 import NIOCore
 
 /// Why an AWS call did not produce a result.
@@ -63,7 +65,7 @@ public struct AWSJSONClient: Sendable {
     ) async throws -> Output {
         let body: [UInt8]
         do {
-            body = Array(try JSONEncoder().encode(input))
+            body = Array(try JSONEncoder.kes.encode(input))
         } catch {
             throw AWSCallError.malformedResponse("cannot encode \(action) request")
         }
@@ -105,13 +107,12 @@ public struct AWSJSONClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await httpClient.execute(request, timeout: timeout)
-            var buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            let bytes = try await BackendHTTPClient.collect(response, upTo: Self.maxResponseBytes)
             return (Int(response.status.code), bytes, response.headers.first(name: "x-amzn-ErrorType"))
         } catch let error as CancellationError {
             throw error
         } catch {
-            throw AWSCallError.transport(Self.describe(error))
+            throw AWSCallError.transport(BackendHTTPClient.describe(error))
         }
     }
 
@@ -137,13 +138,5 @@ public struct AWSJSONClient: Sendable {
             code = "HTTP \(status)"
         }
         return AWSServiceError(code: code, message: message, httpStatus: status)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        let timeouts: [HTTPClientError] = [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout]
-        if let error = error as? HTTPClientError, timeouts.contains(error) {
-            return "request timed out"
-        }
-        return String(describing: error)
     }
 }

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import KESConfig
+import KESHTTPBackend
 import KESKeyStore
 import Logging
 import NIOCore
@@ -57,7 +57,7 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
             )
         }
         self.endpoint = endpoint
-        let httpClient = Self.makeHTTPClient(timeout: timeout)
+        let httpClient = BackendHTTPClient.make(connectTimeout: timeout, readTimeout: timeout)
         self.httpClient = httpClient
         self.secrets = AWSJSONClient(
             endpoint: endpoint,
@@ -87,13 +87,6 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
     /// Connection failures must surface at once as "unreachable" (the server's
     /// readiness and health checks depend on it), so failed connects are not
     /// retried inside the request deadline as AsyncHTTPClient does by default.
-    private static func makeHTTPClient(timeout: TimeAmount) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: timeout, read: timeout)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }
 
     // MARK: - KeyStore
 
@@ -107,7 +100,7 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
         if let text = String(validating: value, as: UTF8.self) {
             input.SecretString = text
         } else {
-            // Not the §5.7 text format, but never silently mangle bytes.
+            // Not stored-key text (docs/formats.md, "Stored keys"), but never silently mangle bytes.
             input.SecretBinary = Data(value).base64EncodedString()
         }
         do {
@@ -201,7 +194,7 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
         } catch let error as CancellationError {
             throw error
         } catch {
-            throw KeyStoreError.unreachable("aws: no connection to \(endpoint.baseURL): \(AWSJSONClient.describe(error))")
+            throw KeyStoreError.unreachable("aws: no connection to \(endpoint.baseURL): \(BackendHTTPClient.describe(error))")
         }
     }
 

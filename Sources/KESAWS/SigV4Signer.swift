@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KESCore
 
 /// The parts of an HTTP request that AWS Signature Version 4 covers.
 ///
@@ -222,7 +223,7 @@ public struct SigV4Signer: Sendable {
                 UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += "%" + hexDigits(byte, uppercase: true)
+                out += "%" + Hex.encode(CollectionOfOne(byte), uppercase: true)
             }
         }
         return out
@@ -239,12 +240,7 @@ public struct SigV4Signer: Sendable {
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { hexDigits($0, uppercase: false) }.joined()
-    }
-
-    private static func hexDigits(_ byte: UInt8, uppercase: Bool) -> String {
-        let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
-        return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
+        Hex.encode(bytes)
     }
 }
 

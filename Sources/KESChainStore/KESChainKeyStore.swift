@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import KESConfig
 import KESClient
 import KESCore
+import KESHTTPBackend
 import KESKeyStore
 import NIOCore
 import NIOHTTP1
@@ -13,14 +13,14 @@ import NIOSSL
 /// so both servers see the same keys.
 public final class KESChainKeyStore: KeyStore {
     public let kind = "kes"
-    private let endpoints: [String]
+    private let endpoints: EndpointFailover
     private let enclave: String
     private let http: HTTPClient
     private static let timeout = TimeAmount.seconds(10)
 
     public init(config: KESKeyStoreConfig) throws {
         guard !config.endpoints.isEmpty else { throw KeyStoreError.failed("kes: no endpoint specified") }
-        endpoints = config.endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        endpoints = EndpointFailover(endpoints: config.endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
         enclave = config.enclave
         let tls: TLSConfiguration
         do {
@@ -32,22 +32,18 @@ public final class KESChainKeyStore: KeyStore {
                 .none
             }
             let serverCA = config.tls.caPath.isEmpty ? nil : try String(contentsOfFile: config.tls.caPath, encoding: .utf8)
-            tls = try KESTLS.clientConfiguration(
+            tls = try KESClientTLS.clientConfiguration(
                 credentials: credentials, serverCAPEM: serverCA, insecure: config.tls.insecureSkipVerify)
         } catch {
             throw KeyStoreError.failed("kes: invalid client credentials: \(error)")
         }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        // A refused connection must fail at once so that the next endpoint, or the cache, takes over.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(5), read: Self.timeout)
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // A refused connection fails at once so that the next endpoint, or the cache, takes over.
+        http = BackendHTTPClient.make(tls: tls, connectTimeout: .seconds(5), readTimeout: Self.timeout)
     }
 
     public func create(_ name: String, value: [UInt8]) async throws {
-        var body = JSONWriterLite()
-        body.object(["bytes": Base64.encode(value), "type": "generic"])
-        let reply = try await send(.POST, "/v1/secret/create/\(name)", body: body.bytes)
+        let body = Array(try JSONEncoder.kes.encode(["bytes": Base64.encode(value), "type": "generic"]))
+        let reply = try await send(.POST, "/v1/secret/create/\(name)", body: body)
         switch reply.status {
         case 200: return
         case 400 where reply.message.contains("already exist"): throw KeyStoreError.keyExists
@@ -113,7 +109,7 @@ public final class KESChainKeyStore: KeyStore {
         _ = http.shutdown()
     }
 
-    private struct Reply {
+    private struct Reply: Sendable {
         let status: Int
         let body: [UInt8]
 
@@ -130,10 +126,11 @@ public final class KESChainKeyStore: KeyStore {
         }
     }
 
-    /// Tries each endpoint in turn; a network error or a 5xx (other than 501) moves on, as KES clients do.
+    /// Tries the endpoints in turn; a network error or a 5xx (other than 501) moves on, as KES clients do.
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Reply {
-        var lastError: KeyStoreError = .unreachable("kes: no endpoint")
-        for endpoint in endpoints {
+        let enclave = self.enclave
+        let http = self.http
+        return try await endpoints.run({ endpoint in
             var request = HTTPClientRequest(url: endpoint + path)
             request.method = method
             if !enclave.isEmpty { request.headers.add(name: "Kes-Enclave", value: enclave) }
@@ -143,33 +140,15 @@ public final class KESChainKeyStore: KeyStore {
             }
             do {
                 let response = try await http.execute(request, timeout: Self.timeout)
-                let collected = try await response.body.collect(upTo: 2 << 20)
-                let reply = Reply(status: Int(response.status.code), body: Array(buffer: collected))
-                if reply.status >= 500 && reply.status != 501 && endpoint != endpoints.last {
-                    lastError = reply.error(operation: "reach", name: endpoint)
-                    continue
-                }
-                return reply
+                return Reply(status: Int(response.status.code), body: try await BackendHTTPClient.collect(response, upTo: 2 << 20))
             } catch {
-                lastError = .unreachable("kes: no connection to \(endpoint): \(error)")
+                throw KeyStoreError.unreachable("kes: no connection to \(endpoint): \(BackendHTTPClient.describe(error))")
             }
-        }
-        throw lastError
-    }
-}
-
-/// A flat JSON object of strings, for request bodies.
-private struct JSONWriterLite {
-    var bytes: [UInt8] = []
-
-    mutating func object(_ fields: KeyValuePairs<String, String>) {
-        bytes.append(UInt8(ascii: "{"))
-        for (index, field) in fields.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONStringWriter.append(field.key, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            JSONStringWriter.append(field.value, to: &bytes)
-        }
-        bytes.append(UInt8(ascii: "}"))
+        }, failsOver: { outcome in
+            switch outcome {
+            case .success(let reply): reply.status >= 500 && reply.status != 501
+            case .failure: true
+            }
+        })
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import KESCore
+import KESHTTPBackend
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -21,23 +22,20 @@ import Synchronization
 /// other than 501, as the Go SDK does.
 public final class KESClient: Sendable {
     /// The endpoints, normalized to `https://host:port` without a trailing slash.
-    public let endpoints: [String]
+    public var endpoints: [String] { failover.endpoints }
     let configuration: KESClientConfiguration
     let http: HTTPClient
-    /// The endpoint that answered last; requests start there.
-    private let preferred = Atomic<Int>(0)
+    /// Requests start at the endpoint that answered last.
+    private let failover: EndpointFailover
 
     public init(configuration: KESClientConfiguration) throws {
         let endpoints = configuration.endpoints.map(Self.normalize).filter { !$0.isEmpty }
         guard !endpoints.isEmpty else { throw KESClientSetupError("no KES server endpoint given") }
-        self.endpoints = endpoints
+        self.failover = EndpointFailover(endpoints: endpoints)
         self.configuration = configuration
-        let tls = try KESTLS.clientConfiguration(
+        let tls = try KESClientTLS.clientConfiguration(
             credentials: configuration.credentials, serverCAPEM: configuration.serverCAPEM, insecure: configuration.insecure)
-        var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
-        // AsyncHTTPClient keeps retrying a refused connection until this passes, so it bounds failover time.
-        httpConfiguration.timeout.connect = .seconds(3)
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        http = BackendHTTPClient.make(tls: tls, connectTimeout: .seconds(3))
     }
 
     /// A client for one or more endpoints that authenticates with a `kes:v1:` API key.
@@ -109,7 +107,7 @@ extension KESClient {
     func sendJSON<Output: Decodable>(
         _ method: HTTPMethod, _ path: String, body: [String: String]? = nil, as: Output.Type
     ) async throws -> Output {
-        let bytes = try body.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
+        let bytes = try body.map { Array(try JSONEncoder.kes.encode($0)) }
         let reply = try await send(method, path, body: bytes)
         return try Self.decode(Output.self, from: reply.body, path: path)
     }
@@ -120,33 +118,30 @@ extension KESClient {
         -> (HTTPClientResponse, String)
     {
         var lastError = KESError.unreachable(endpoint: endpoints[0], reason: "no attempt made")
-        let count = endpoints.count
         for attempt in 0...max(0, configuration.retries) {
             if attempt > 0 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 200...1000)))
             }
-            var retry = false
-            let start = preferred.load(ordering: .relaxed)
-            for offset in 0..<count {
-                let index = (start + offset) % count
-                let endpoint = endpoints[index]
-                do {
-                    let response = try await execute(method, endpoint + path, body: body, deadline: deadline)
-                    let status = Int(response.status.code)
-                    if status < 400 {
-                        preferred.store(index, ordering: .relaxed)
-                        return (response, endpoint)
+            do {
+                return try await failover.run({ endpoint in
+                    let response: HTTPClientResponse
+                    do {
+                        response = try await execute(method, endpoint + path, body: body, deadline: deadline)
+                    } catch let error as CancellationError {
+                        throw error
+                    } catch {
+                        throw KESError.unreachable(endpoint: endpoint, reason: Self.describe(error))
                     }
-                    lastError = await Self.error(from: response)
-                } catch let error as CancellationError {
-                    throw error
-                } catch {
-                    lastError = .unreachable(endpoint: endpoint, reason: Self.describe(error))
-                }
-                retry = retry || lastError.isRetryable
-                if count == 1 || !lastError.triggersFailover { break }
+                    guard response.status.code < 400 else { throw await Self.error(from: response) }
+                    return (response, endpoint)
+                }, failsOver: { outcome in
+                    guard case .failure(let error) = outcome else { return false }
+                    return (error as? KESError)?.triggersFailover ?? false
+                })
+            } catch let error as KESError {
+                lastError = error
+                if !error.isRetryable { break }
             }
-            if !retry { break }
         }
         throw lastError
     }
@@ -180,13 +175,7 @@ extension KESClient {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            return "\(error)"
-        }
-        if let error = error as? NIOSSLError {
-            return "TLS: \(error)"
-        }
-        return String(describing: error)
+        BackendHTTPClient.describe(error)
     }
 
     static func decode<Output: Decodable>(_ type: Output.Type, from body: [UInt8], path: String) throws -> Output {

@@ -1,7 +1,8 @@
 /// Where a ``KESClient`` connects and how.
 public struct KESClientConfiguration: Sendable {
     /// Server URLs such as `https://127.0.0.1:7373`. A bare `host:port` gets `https://`.
-    /// With several, failing endpoints are skipped (kes-api.md §4.2).
+    /// With several, failing endpoints are skipped, as the Go SDK does
+    /// (docs/compatibility.md, "Error bodies").
     public var endpoints: [String]
     public var credentials: KESCredentials
     /// PEM of the CA certificates that sign the server's certificate; nil uses the system roots.

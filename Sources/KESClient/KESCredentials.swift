@@ -3,7 +3,8 @@ import KESCore
 
 /// How a client proves its identity to the server over mutual TLS.
 public enum KESCredentials: Sendable {
-    /// A `kes:v1:` API key; the client mints its Ed25519 certificate from it at start-up (kes-api.md §2.4).
+    /// A `kes:v1:` API key; the client mints its Ed25519 certificate from it at start-up
+    /// (docs/formats.md, "Identities and API keys").
     case apiKey(APIKey)
     /// A PEM certificate (chain) and its PEM private key.
     case certificate(certificatePEM: String, privateKeyPEM: String)

@@ -1,7 +1,9 @@
+import KESCore
+
 /// An error from a KES server, or the failure to reach one.
 ///
 /// Server errors are recognized by their (status, exact message) pair, as the Go SDKs do
-/// (kes-api.md §4.2), including the legacy texts older servers send.
+/// (docs/compatibility.md, "Error bodies"), including the legacy texts older servers send.
 public enum KESError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 400 `key already exists` (or the legacy `key does already exist`).
     case keyExists
@@ -24,42 +26,47 @@ public enum KESError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Maps an error response to its typed case.
     public init(status: Int, message: String) {
-        switch (status, message) {
-        case (400, "key already exists"), (400, "key does already exist"): self = .keyExists
-        case (404, "key does not exist"): self = .keyNotFound
-        case (403, "not authorized: insufficient permissions"), (403, "prohibited by policy"): self = .notAuthorized
-        case (400, "decryption failed: ciphertext is not authentic"): self = .notAuthentic
-        case (404, "policy does not exist"): self = .policyNotFound
-        case (404, "identity does not exist"): self = .identityNotFound
-        case (501, "not implemented"): self = .notImplemented
+        switch WireError(status: status, message: message) {
+        case .keyExists, .legacyKeyExists: self = .keyExists
+        case .keyNotFound: self = .keyNotFound
+        case .notAuthorized, .legacyNotAuthorized: self = .notAuthorized
+        case .notAuthentic: self = .notAuthentic
+        case .policyNotFound: self = .policyNotFound
+        case .identityNotFound: self = .identityNotFound
+        case .notImplemented: self = .notImplemented
         default: self = .server(status: status, message: message)
+        }
+    }
+
+    /// The catalogue entry of a typed case.
+    private var wire: WireError? {
+        switch self {
+        case .keyExists: .keyExists
+        case .keyNotFound: .keyNotFound
+        case .notAuthorized: .notAuthorized
+        case .notAuthentic: .notAuthentic
+        case .policyNotFound: .policyNotFound
+        case .identityNotFound: .identityNotFound
+        case .notImplemented: .notImplemented
+        case .server, .unreachable: nil
         }
     }
 
     /// The HTTP status; 0 when no server answered.
     public var status: Int {
         switch self {
-        case .keyExists, .notAuthentic: 400
-        case .keyNotFound, .policyNotFound, .identityNotFound: 404
-        case .notAuthorized: 403
-        case .notImplemented: 501
         case .server(let status, _): status
         case .unreachable: 0
+        default: wire?.status ?? 0
         }
     }
 
     /// The server's message (the canonical text for typed cases).
     public var message: String {
         switch self {
-        case .keyExists: "key already exists"
-        case .keyNotFound: "key does not exist"
-        case .notAuthorized: "not authorized: insufficient permissions"
-        case .notAuthentic: "decryption failed: ciphertext is not authentic"
-        case .policyNotFound: "policy does not exist"
-        case .identityNotFound: "identity does not exist"
-        case .notImplemented: "not implemented"
         case .server(_, let message): message
         case .unreachable(let endpoint, let reason): "\(endpoint) is not reachable: \(reason)"
+        default: wire?.message ?? ""
         }
     }
 

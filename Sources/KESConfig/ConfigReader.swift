@@ -1,7 +1,8 @@
 import Foundation
+import KESCore
 import Yams
 
-/// Reads typed values out of YAML nodes: expands `${NAME}` references (kes-api.md §12.2)
+/// Reads typed values out of YAML nodes: expands `${NAME}` references (docs/formats.md, "Config file")
 /// and turns every type mismatch into a `ConfigError` that names the field.
 struct ConfigReader {
     let file: String

@@ -1,37 +1,67 @@
-/// `keystore:`: exactly one backend (kes-api.md §7).
+import KESAWS
+import KESChainStore
+import KESFileStore
+import KESKeyStore
+import KESTLS
+import KESVault
+
+/// The `keystore:` section as read: which backend it names, and that backend's own configuration.
+public struct KeyStoreSection: Sendable {
+    /// The section's path under `keystore:`, e.g. `vault` or `aws.secretsmanager`.
+    public let name: String
+    public let configuration: any KeyStoreConfiguration
+
+    public init(name: String, configuration: any KeyStoreConfiguration) {
+        self.name = name
+        self.configuration = configuration
+    }
+}
+
+/// One key store the config file can name: where its section sits under `keystore:` and how
+/// to read that section into the backend's configuration.
+struct KeyStoreEntry: Sendable {
+    let path: [String]
+    let read: @Sendable (ConfigReader, ConfigField) throws(ConfigError) -> any KeyStoreConfiguration
+}
+
+/// `keystore:`: exactly one backend (docs/formats.md, "Key store layouts").
 extension ConfigReader {
-    /// Backends KES knows but this server does not implement.
+    /// Every backend the file can name. A new key store adds its line here.
+    static let keyStores: [KeyStoreEntry] = [
+        KeyStoreEntry(path: ["fs"]) { reader, field throws(ConfigError) in try reader.fsConfig(field) },
+        KeyStoreEntry(path: ["vault"]) { reader, field throws(ConfigError) in try reader.vaultConfig(field) },
+        KeyStoreEntry(path: ["aws", "secretsmanager"]) { reader, field throws(ConfigError) in try reader.awsConfig(field) },
+        KeyStoreEntry(path: ["kes"]) { reader, field throws(ConfigError) in try reader.kesConfig(field) },
+    ]
+
+    /// Backends KES knows but this server does not implement; naming one is an error, not a no-op.
     static let unsupportedKeyStores = ["gcp", "azure", "fortanix", "gemalto", "entrust"]
 
-    func keyStoreConfig(_ field: ConfigField) throws(ConfigError) -> KeyStoreConfig {
+    func keyStoreSection(_ field: ConfigField) throws(ConfigError) -> KeyStoreSection {
         let keystore = try section(field)
-        let aws = try section(keystore.child("aws"))
         // A section counts when it has a value: `vault:` with nothing under it is "not set",
         // as in KES, where a null section leaves its pointer nil.
-        var configured: [String] = []
-        for name in ["fs", "vault", "kes"] + Self.unsupportedKeyStores where !keystore.child(name).isAbsent {
-            configured.append(name)
+        var configured: [(name: String, field: ConfigField, entry: KeyStoreEntry?)] = []
+        for entry in Self.keyStores {
+            var node = keystore
+            for (depth, key) in entry.path.enumerated() {
+                node = depth == entry.path.count - 1 ? node.child(key) : try section(node.child(key))
+            }
+            if !node.isAbsent { configured.append((entry.path[0], node, entry)) }
         }
-        if !aws.child("secretsmanager").isAbsent {
-            configured.append("aws")
+        for name in Self.unsupportedKeyStores where !keystore.child(name).isAbsent {
+            configured.append((name, keystore.child(name), nil))
         }
         guard configured.count <= 1 else {
-            throw error(field.path, "more than one keystore specified (\(configured.joined(separator: ", ")))")
+            throw error(field.path, "more than one keystore specified (\(configured.map(\.name).joined(separator: ", ")))")
         }
-        switch configured.first {
-        case nil:
+        guard let (_, node, entry) = configured.first else {
             throw error(field.path, "no keystore specified")
-        case "fs":
-            return .fs(try fsConfig(keystore.child("fs")))
-        case "vault":
-            return .vault(try vaultConfig(keystore.child("vault")))
-        case "kes":
-            return .kes(try kesConfig(keystore.child("kes")))
-        case "aws":
-            return .awsSecretsManager(try awsConfig(aws.child("secretsmanager")))
-        case let name?:
-            throw error(keystore.child(name).path, "not supported")
         }
+        guard let entry else {
+            throw error(node.path, "not supported")
+        }
+        return KeyStoreSection(name: entry.path.joined(separator: "."), configuration: try entry.read(self, node))
     }
 
     func fsConfig(_ field: ConfigField) throws(ConfigError) -> FSKeyStoreConfig {

@@ -17,7 +17,7 @@ extension ConfigReader {
         return policies.sorted { $0.name < $1.name }
     }
 
-    /// KES's rules (kes-api.md §9.1): an identity belongs to at most one policy and is
+    /// KES's rules (docs/compatibility.md, "Policies"): an identity belongs to at most one policy and is
     /// neither the admin nor a TLS proxy; a proxy is not the admin.
     func checkIdentityAssignments(
         admin: String,

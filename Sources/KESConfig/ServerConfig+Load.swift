@@ -7,13 +7,19 @@ extension ServerConfig {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> ServerConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(message: "config: \(path): cannot read file: \(Self.reason(error))")
-        }
-        return try parse(text, file: path, environment: environment)
+        try parse(try read(path), file: path, environment: environment)
+    }
+
+    /// Reads only the `keystore:` section of a config file, for tools such as `kes migrate` that
+    /// open a key store without serving it: the other sections (and the environment variables
+    /// they reference) must not stop them.
+    public static func loadKeyStore(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> KeyStoreSection {
+        let reader = ConfigReader(file: path, environment: environment)
+        let root = ConfigField(node: try compose(try read(path), file: path), path: "")
+        return try reader.keyStoreSection(root.child("keystore"))
     }
 
     /// Parses config text. `file` only names the source in error messages.
@@ -22,14 +28,24 @@ extension ServerConfig {
         file: String,
         environment: [String: String]
     ) throws(ConfigError) -> ServerConfig {
-        let root: Node?
+        let reader = ConfigReader(file: file, environment: environment)
+        return try reader.serverConfig(ConfigField(node: try compose(yaml, file: file), path: ""))
+    }
+
+    private static func read(_ path: String) throws(ConfigError) -> String {
         do {
-            root = try Yams.compose(yaml: yaml)
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(message: "config: \(path): cannot read file: \(Self.reason(error))")
+        }
+    }
+
+    private static func compose(_ yaml: String, file: String) throws(ConfigError) -> Node? {
+        do {
+            return try Yams.compose(yaml: yaml)
         } catch {
             throw ConfigError(message: "config: \(file): \(describeYAMLError(error))")
         }
-        let reader = ConfigReader(file: file, environment: environment)
-        return try reader.serverConfig(ConfigField(node: root, path: ""))
     }
 
     private static func reason(_ error: any Error) -> String {

@@ -1,11 +1,12 @@
 import Foundation
+import KESTLS
 
-/// A KES server config file (kes-api.md §12.1), parsed and validated.
+/// A KES server config file (docs/formats.md, "Config file"), parsed and validated.
 ///
 /// Defaults are already applied; values from `${NAME}` references are already expanded.
 /// CLI flags (`--addr`, `--key`, `--cert`) may override fields after loading, so the
 /// presence of `tls.key` and `tls.cert` is checked by the server, not here.
-public struct ServerConfig: Sendable, Equatable {
+public struct ServerConfig: Sendable {
     /// `address`, `0.0.0.0:7373` unless set.
     public var address: String
     /// `admin.identity`. A value that is not a hash (`disabled`, `_`) disables the admin.
@@ -19,7 +20,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var api: [String: APIRouteConfig]
     /// `keys[].name`: keys the server creates at startup if they are missing.
     public var keys: [String]
-    public var keystore: KeyStoreConfig
+    public var keystore: KeyStoreSection
 
     public static let defaultAddress = "0.0.0.0:7373"
 
@@ -32,7 +33,7 @@ public struct ServerConfig: Sendable, Equatable {
         policies: [PolicyConfig] = [],
         api: [String: APIRouteConfig] = [:],
         keys: [String] = [],
-        keystore: KeyStoreConfig
+        keystore: KeyStoreSection
     ) {
         self.address = address
         self.adminIdentity = adminIdentity
@@ -83,7 +84,7 @@ public struct ServerTLSConfig: Sendable, Equatable {
     }
 }
 
-/// The `cache.expiry` section (kes-api.md §8), with KES's defaults applied.
+/// The `cache.expiry` section (docs/compatibility.md, "Cache"), with KES's defaults applied.
 public struct CacheConfig: Sendable, Equatable {
     /// `cache.expiry.any`; 0 or unset means 5 minutes.
     public var expiryAny: Duration

@@ -1,4 +1,4 @@
-/// The top-level walk over a config file: one method per section of kes-api.md §12.1.
+/// The top-level walk over a config file: one method per section of the schema in docs/formats.md, "Config file".
 /// Unknown keys are ignored, as KES ignores them.
 extension ConfigReader {
     func serverConfig(_ root: ConfigField) throws(ConfigError) -> ServerConfig {
@@ -30,7 +30,7 @@ extension ConfigReader {
             policies: policies,
             api: try apiConfig(root.child("api")),
             keys: try declaredKeys(root.child("keys")),
-            keystore: try keyStoreConfig(root.child("keystore"))
+            keystore: try keyStoreSection(root.child("keystore"))
         )
     }
 

@@ -1,4 +1,6 @@
-/// `keystore.vault` (kes-api.md §7.3), plus our `token` extension for dev Vault and OpenBao.
+import KESVault
+
+/// `keystore.vault` (docs/formats.md, "Key store layouts"), plus our `token` extension for dev Vault and OpenBao.
 extension ConfigReader {
     func vaultConfig(_ field: ConfigField) throws(ConfigError) -> VaultKeyStoreConfig {
         let vault = try section(field)

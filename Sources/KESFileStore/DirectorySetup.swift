@@ -1,3 +1,5 @@
+import KESKeyStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import KESKeyStore
 
 /// Makes sure the key directory exists before the store serves requests.
 enum DirectorySetup {

@@ -1,3 +1,5 @@
+import KESKeyStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import KESKeyStore
 
 /// The blocking half of the file store: one file per key in `path`.
 /// Every method performs system calls and must run off the cooperative pool.

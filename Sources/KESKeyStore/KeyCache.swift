@@ -11,7 +11,10 @@ public final class KeyCache: Sendable {
     public let store: any KeyStore
     private let policy: CachePolicy
     private let state = Mutex(State())
-    private let clock = ContinuousClock()
+    private let clock: KeyStoreClock
+
+    /// How often `run(logger:)` wakes up to sweep and to see whether a health probe is due.
+    static let tick = Duration.milliseconds(250)
 
     private struct Entry {
         var key: StoredKey
@@ -26,9 +29,17 @@ public final class KeyCache: Sendable {
         var lastUnusedSweep: ContinuousClock.Instant?
     }
 
-    public init(store: any KeyStore, policy: CachePolicy) {
+    /// A cache on the real clock (`ContinuousClock`).
+    public convenience init(store: any KeyStore, policy: CachePolicy) {
+        self.init(store: store, policy: policy, clock: ContinuousClock())
+    }
+
+    /// A cache whose expiry, offline time and background loop follow `clock`; tests pass a
+    /// manual clock so that nothing has to sleep.
+    public init<C: Clock>(store: any KeyStore, policy: CachePolicy, clock: C) where C.Instant == ContinuousClock.Instant {
         self.store = store
         self.policy = policy
+        self.clock = KeyStoreClock(clock)
     }
 
     /// The key if it is in memory; never touches the backend.
@@ -134,6 +145,11 @@ public final class KeyCache: Sendable {
         state.withLock { $0.offlineSince != nil }
     }
 
+    /// Whether `name` is in memory, without counting as a use (tests).
+    func isCached(_ name: String) -> Bool {
+        state.withLock { $0.entries[name] != nil }
+    }
+
     private func markOffline() {
         let now = clock.now
         state.withLock { state in
@@ -174,7 +190,6 @@ public final class KeyCache: Sendable {
     /// Runs health probes and expiry sweeps until the task is cancelled.
     public func run(logger: Logger) async {
         var nextProbe = clock.now
-        let tick = Duration.milliseconds(250)
         while !Task.isCancelled {
             if clock.now >= nextProbe {
                 nextProbe = clock.now + policy.healthInterval
@@ -186,7 +201,7 @@ public final class KeyCache: Sendable {
                 }
             }
             sweep()
-            try? await Task.sleep(for: tick)
+            try? await clock.sleep(for: Self.tick)
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import KESConfig
+import KESCore
 import KESKeyStore
 import NIOHTTP1
 
@@ -13,7 +13,7 @@ struct VaultToken: Sendable, Equatable {
     var period: Duration
 }
 
-/// How the store obtains its token (kes-api.md §7.3 "Authentication").
+/// How the store obtains its token (docs/formats.md, "Key store layouts").
 enum VaultAuthMethod: Sendable, Equatable {
     case appRole(VaultKeyStoreConfig.AppRole)
     case kubernetes(VaultKeyStoreConfig.Kubernetes)
@@ -21,7 +21,7 @@ enum VaultAuthMethod: Sendable, Equatable {
     case token(String)
 
     /// Picks the one configured method.
-    /// - Throws: the §7.6 startup errors when none or several are configured.
+    /// - Throws: KES's startup errors (`vault: no authentication method specified`, …) when none or several are configured.
     init(config: VaultKeyStoreConfig) throws {
         let token = config.token.flatMap { $0.isEmpty ? nil : $0 }
         switch (config.approle, config.kubernetes, token) {
@@ -81,11 +81,11 @@ struct VaultAuthenticator: Sendable {
     func authenticate() async throws -> VaultToken {
         switch method {
         case .appRole(let approle):
-            let body = try JSONSerialization.data(withJSONObject: ["role_id": approle.id, "secret_id": approle.secret])
+            let body = try JSONEncoder.kes.encode(["role_id": approle.id, "secret_id": approle.secret])
             return try await login(engine: approle.engine.isEmpty ? "approle" : approle.engine, body: Array(body))
         case .kubernetes(let kubernetes):
             let jwt = try Self.readJWT(kubernetes.jwt)
-            let body = try JSONSerialization.data(withJSONObject: ["role": kubernetes.role, "jwt": jwt])
+            let body = try JSONEncoder.kes.encode(["role": kubernetes.role, "jwt": jwt])
             return try await login(engine: kubernetes.engine.isEmpty ? "kubernetes" : kubernetes.engine, body: Array(body))
         case .token(let token):
             return try await lookUp(token)

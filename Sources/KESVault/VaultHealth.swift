@@ -4,7 +4,7 @@ import NIOCore
 import Synchronization
 
 /// Probes `sys/health` and remembers whether Vault was sealed at the last probe,
-/// so key operations can fail fast while it is (kes-api.md §7.3 "Health").
+/// so key operations can fail fast while it is (docs/formats.md, "Key store layouts").
 final class VaultHealth: Sendable {
     private let transport: VaultTransport
     private let logger: Logger

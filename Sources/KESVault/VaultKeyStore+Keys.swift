@@ -1,8 +1,9 @@
 import Foundation
+import KESCore
 import KESKeyStore
 import NIOHTTP1
 
-/// The four key operations over the §7.3 storage layout: the secret's only field is
+/// The four key operations over KES's storage layout (docs/formats.md, "Key store layouts"): the secret's only field is
 /// named after the key and holds the key text as a JSON string.
 extension VaultKeyStore {
     public func create(_ name: String, value: [UInt8]) async throws {
@@ -27,12 +28,11 @@ extension VaultKeyStore {
             throw failure(existing, action: "read", location: location)
         }
 
-        let body: [String: Any] = switch layout.version {
-        case .v1: [name: text]
+        let json = switch layout.version {
+        case .v1: try JSONEncoder.kes.encode([name: text])
         // cas=0 makes the write fail if another server created the key since our read.
-        case .v2: ["options": ["cas": 0], "data": [name: text]]
+        case .v2: try JSONEncoder.kes.encode(VaultKV2Write(options: .init(cas: 0), data: [name: text]))
         }
-        let json = try JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes])
         let response = try await send(.PUT, location, json: Array(json), action: "create")
         guard response.isSuccess else {
             if layout.version == .v2, response.code == 400, response.failureText.contains("check-and-set") {
@@ -160,4 +160,14 @@ extension VaultKeyStore {
         let text = "vault: failed to \(action) '\(location)': \(response.failureText)"
         return response.code == 503 ? .unavailable(text) : .failed(text)
     }
+}
+
+/// A K/V v2 write: `{"options":{"cas":…},"data":{…}}`.
+private struct VaultKV2Write: Encodable {
+    struct Options: Encodable {
+        var cas: Int
+    }
+
+    var options: Options
+    var data: [String: String]
 }

@@ -1,13 +1,15 @@
 import AsyncHTTPClient
 import Foundation
-import KESConfig
+import KESHTTPBackend
 import KESKeyStore
+import KESTLS
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// `keystore.vault`: keys kept as secrets in a HashiCorp Vault or OpenBao K/V
-/// engine (v1 or v2), laid out exactly as KES does (kes-api.md §7.3), so both
+/// engine (v1 or v2), laid out exactly as KES does (docs/formats.md, "Key store layouts"), so both
 /// servers can share one store.
 ///
 /// Authentication is AppRole, Kubernetes or a static token; the token is renewed
@@ -29,26 +31,19 @@ public final class VaultKeyStore: KeyStore {
 
     /// Connects and logs in; returns once the store holds a token.
     ///
-    /// - Throws: `KeyStoreError` with the §7.6 startup texts (`vault: endpoint is empty`,
+    /// - Throws: `KeyStoreError` with KES's startup texts (`vault: endpoint is empty`,
     ///   `vault: no authentication method specified`, …), `.unreachable` when Vault
     ///   cannot be reached, `.unavailable` when it is sealed.
     public init(config: VaultKeyStoreConfig, logger: Logger) async throws {
         let endpoint = try Self.normalizedEndpoint(config.endpoint)
         let method = try VaultAuthMethod(config: config)
-        let tls = try VaultTLS.configuration(for: config.tls)
-
-        // Redirects are not followed: they would carry the token to wherever they point.
-        var clientConfiguration = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5), read: Self.requestTimeout)
-        )
-        clientConfiguration.httpVersion = .http1Only
-        // Fail at once when Vault refuses connections, as Go's client does: retrying until
-        // the connect timeout would only delay the "unreachable" answer; the token and
-        // health loops retry anyway, and the server's cache covers the outage.
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        let tls: TLSConfiguration
+        do {
+            tls = try config.tls.makeConfiguration()
+        } catch {
+            throw KeyStoreError.failed("vault: \(error)")
+        }
+        let client = BackendHTTPClient.make(tls: tls, connectTimeout: .seconds(5), readTimeout: Self.requestTimeout, http1Only: true)
 
         let transport = VaultTransport(
             client: client,
@@ -86,7 +81,7 @@ public final class VaultKeyStore: KeyStore {
     deinit {
         // Without close() the pool would outlive the store; shut it down detached.
         guard let tasks = background.withLock({ $0 }) else { return }
-        tasks.forEach { $0.cancel() }
+        for task in tasks { task.cancel() }
         let client = transport.client
         Task { try? await client.shutdown() }
     }

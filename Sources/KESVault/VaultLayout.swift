@@ -1,6 +1,5 @@
-import KESConfig
 
-/// Where KES keeps a key inside a Vault K/V engine (kes-api.md §7.3).
+/// Where KES keeps a key inside a Vault K/V engine (docs/formats.md, "Key store layouts").
 ///
 /// Locations are Vault paths without the `/v1/` prefix, joined like Go's
 /// `path.Join`, so an empty prefix disappears and stray slashes collapse.

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KESHTTPBackend
 import NIOCore
 import NIOHTTP1
 
@@ -81,10 +82,10 @@ struct VaultTransport: Sendable {
         }
         do {
             let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
-            let buffer = try await response.body.collect(upTo: Self.maxBodyBytes)
-            return VaultResponse(status: response.status, body: Array(buffer.readableBytesView))
+            let body = try await BackendHTTPClient.collect(response, upTo: Self.maxBodyBytes)
+            return VaultResponse(status: response.status, body: body)
         } catch {
-            throw VaultTransportError(description: Self.describe(error))
+            throw VaultTransportError(description: BackendHTTPClient.describe(error))
         }
     }
 
@@ -100,16 +101,4 @@ struct VaultTransport: Sendable {
         set.insert(charactersIn: "-._~")
         return set
     }()
-
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return "request timed out (\(error))"
-            default:
-                return "\(error)"
-            }
-        }
-        return "\(error)"
-    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KESCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -57,7 +58,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: [.customShort("c"), .long], help: "Concurrent keep-alive connections.")
     var connections = 16
 
-    @Option(name: [.customShort("d"), .long], help: "Measured duration: 10, 10s, 500ms, 1m.")
+    @Option(name: [.customShort("d"), .long], help: "Measured duration, a Go duration: 10s, 500ms, 1m.")
     var duration = "10s"
 
     @Option(name: .long, help: "Warm-up before the measured window (not counted).")
@@ -94,8 +95,8 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
-        guard DurationText.nanoseconds(duration).map({ $0 > 0 }) == true else { throw ValidationError("invalid --duration '\(duration)'") }
-        guard DurationText.nanoseconds(warmup) != nil else { throw ValidationError("invalid --warmup '\(warmup)'") }
+        guard Self.nanoseconds(duration).map({ $0 > 0 }) == true else { throw ValidationError("invalid --duration '\(duration)'") }
+        guard Self.nanoseconds(warmup) != nil else { throw ValidationError("invalid --warmup '\(warmup)'") }
         if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be positive") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
@@ -123,8 +124,8 @@ struct BenchCommand: ParsableCommand {
             LoadPlan(
                 address: address, socketAddress: socketAddress, tlsContext: tlsContext, request: request,
                 connections: connections, rate: rate,
-                warmupNanoseconds: DurationText.nanoseconds(warmup) ?? 0,
-                durationNanoseconds: DurationText.nanoseconds(duration) ?? 1,
+                warmupNanoseconds: Self.nanoseconds(warmup) ?? 0,
+                durationNanoseconds: Self.nanoseconds(duration) ?? 1,
                 graceNanoseconds: 5_000_000_000)
         }
         let extraHeaders = headers.compactMap(RequestTemplate.parseHeader)
@@ -201,4 +202,13 @@ struct BenchCommand: ParsableCommand {
 
 struct SetupFailure: Error, CustomStringConvertible {
     let description: String
+}
+
+extension BenchCommand {
+    /// A non-negative Go duration (`10s`, `500ms`, `1m`) in nanoseconds, as the config file and
+    /// `kes` take durations.
+    static func nanoseconds(_ text: String) -> UInt64? {
+        guard let duration = try? parseGoDuration(text), duration >= .zero else { return nil }
+        return UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
+    }
 }

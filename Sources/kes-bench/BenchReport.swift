@@ -1,4 +1,5 @@
 import Foundation
+import KESCore
 
 /// The result of a run, printed for people or as one JSON object for scripts.
 struct BenchReport: Codable, Sendable {
@@ -88,9 +89,7 @@ struct BenchReport: Codable, Sendable {
     }
 
     func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        String(decoding: try JSONEncoder.kes.encode(self), as: UTF8.self)
     }
 
     var text: String {

@@ -27,7 +27,7 @@ enum ClientTLS {
             case .none: .none
             }
             let serverCA = insecure ? nil : try caFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
-            tls = try KESTLS.clientConfiguration(credentials: credentials, serverCAPEM: serverCA, insecure: insecure)
+            tls = try KESClientTLS.clientConfiguration(credentials: credentials, serverCAPEM: serverCA, insecure: insecure)
         } catch {
             throw Failure(description: "\(error)")
         }

@@ -1,8 +1,8 @@
 import Foundation
-import KESConfig
 import KESCore
 import KESKeyStore
 import KESServer
+import NIOSSL
 
 /// `kes server --dev`: everything a first try needs, nothing to prepare.
 enum DevServer {
@@ -16,22 +16,20 @@ enum DevServer {
             validity: .seconds(30 * 24 * 3600)
         )
         let clientCertificate = try CertificateMinter.clientCertificate(for: apiKey)
-        let files = [
-            "server.crt": serverCertificate.certificatePEM, "server.key": serverCertificate.privateKeyPEM,
-            "client.crt": clientCertificate.certificatePEM, "client.key": clientCertificate.privateKeyPEM,
-        ]
+        // Only the client's files are written, for curl and the CLI; the server's certificate stays in memory.
+        let files = ["client.crt": clientCertificate.certificatePEM, "client.key": clientCertificate.privateKeyPEM]
         for (name, contents) in files {
             let path = "\(directory)/\(name)"
             FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
         }
-        var tls = ServerTLSConfig()
-        tls.certPath = "\(directory)/server.crt"
-        tls.keyPath = "\(directory)/server.key"
-        let config = ServerConfig(
-            address: address, adminIdentity: apiKey.identity.rawValue, tls: tls,
-            keystore: .fs(FSKeyStoreConfig(path: directory))
-        )
-        try await ServerCommand.serve(config: config, store: MemoryKeyStore(), address: address, configPath: nil) { port in
+        let tls = ServerTLSConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(serverCertificate.certificatePEM.utf8)),
+            privateKey: try NIOSSLPrivateKey(bytes: Array(serverCertificate.privateKeyPEM.utf8), format: .pem))
+        let configuration = ServerConfiguration(
+            address: address, tls: tls,
+            settings: ServerSettings(policySet: try PolicySet(admin: apiKey.identity, policies: [])),
+            keyStore: MemoryKeyStore())
+        try await ServerCommand.serve(configuration, configPath: nil) { port in
             let host = address.split(separator: ":").dropLast().joined(separator: ":")
             let url = "https://\(host.isEmpty || host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
             return """

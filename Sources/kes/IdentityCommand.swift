@@ -48,7 +48,7 @@ struct IdentityCommand: AsyncParsableCommand {
             for path in [key, cert] where !force && FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("'\(path)' exists; use --force to overwrite it")
             }
-            let lifetime = try Self.parseHours(expiry)
+            let lifetime = try Self.parseLifetime(expiry)
             var minted = try CertificateMinter.selfSigned(
                 keyType: .ed25519, commonName: subject ?? "", dnsNames: dns, ipAddresses: ip, validity: lifetime)
             if subject == nil {
@@ -61,10 +61,12 @@ struct IdentityCommand: AsyncParsableCommand {
             print("Identity: \(minted.identity.rawValue)")
         }
 
-        static func parseHours(_ text: String) throws -> Duration {
-            if text.hasSuffix("h"), let hours = Int(text.dropLast()), hours > 0 { return .seconds(hours * 3600) }
-            if text.hasSuffix("d"), let days = Int(text.dropLast()), days > 0 { return .seconds(days * 86400) }
-            throw ValidationError("invalid --expiry '\(text)': use hours (720h) or days (30d)")
+        /// A Go duration, as KES's `--expiry` takes it (`720h`, `8760h`, `1h30m`).
+        static func parseLifetime(_ text: String) throws -> Duration {
+            guard let lifetime = try? parseGoDuration(text), lifetime >= .seconds(1) else {
+                throw ValidationError("invalid --expiry '\(text)': use a duration such as 720h or 1h30m")
+            }
+            return lifetime
         }
     }
 

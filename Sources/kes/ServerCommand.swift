@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KESBootstrap
 import KESConfig
 import KESCore
 import KESKeyStore
@@ -40,32 +41,31 @@ struct ServerCommand: AsyncParsableCommand {
             return
         }
         guard let path = config else { return }
-        let serverConfig: ServerConfig
+        let configuration: ServerConfiguration
         do {
-            serverConfig = try ServerConfig.load(path: path)
+            let file = try ServerConfig.load(path: path)
+            let bootstrapLogger = Logger(label: "kes", factory: { _ in StreamLogHandler.standardError(label: "kes") })
+            let store = try await KESBootstrap.connectKeyStore(file.keystore, logger: bootstrapLogger)
+            do {
+                configuration = try KESBootstrap.serverConfiguration(file, keyStore: store, address: addr)
+            } catch {
+                await store.close()
+                throw error
+            }
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let bootstrapLogger = Logger(label: "kes", factory: { _ in StreamLogHandler.standardError(label: "kes") })
-        let store: any KeyStore
-        do {
-            store = try await KeyStoreFactory.open(serverConfig.keystore, logger: bootstrapLogger)
-        } catch {
-            FileHandle.standardError.write(Data("Error: keystore: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        try await Self.serve(config: serverConfig, store: store, address: addr, configPath: path) { port in
-            "swift-kes \(KESVersion.version) listening on \(addr ?? serverConfig.address) (port \(port))"
+        try await Self.serve(configuration, configPath: path) { port in
+            "swift-kes \(KESVersion.version) listening on \(configuration.address) (port \(port))"
         }
     }
 
     /// Starts the server and runs until SIGTERM/SIGINT, reloading on SIGHUP.
-    static func serve(config: ServerConfig, store: any KeyStore, address: String?, configPath: String?,
-                      banner: ((Int) -> String)?) async throws {
+    static func serve(_ configuration: ServerConfiguration, configPath: String?, banner: ((Int) -> String)?) async throws {
         let server: KESServer
         do {
-            server = try KESServer(config: config, keyStore: store, address: address)
+            server = try KESServer(configuration: configuration)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(1)
@@ -101,8 +101,7 @@ struct ConfigReloader: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             guard let path else { continue }
             do {
-                let config = try ServerConfig.load(path: path)
-                try server.reload(config: config)
+                try KESBootstrap.reload(server, from: try ServerConfig.load(path: path))
                 try await server.createDeclaredKeys()
             } catch {
                 server.errorLog.log("config: reload failed, keeping the running config: \(error)")

@@ -1,3 +1,4 @@
+import KESTestSupport
 import Testing
 
 @testable import KESAWS
@@ -115,7 +116,7 @@ import Testing
 
 @Suite struct DeduplicatingErrorLogTests {
     @Test func identicalLinesWithinTheWindowAreDropped() {
-        let captured = CapturedLog()
+        let captured = LogRecorder()
         let log = DeduplicatingErrorLog(logger: captured.logger, window: .seconds(60))
         #expect(log.error("aws: the CMK 'a' does not exist"))
         #expect(!log.error("aws: the CMK 'a' does not exist"))
@@ -124,7 +125,7 @@ import Testing
     }
 
     @Test func linesRepeatAfterTheWindow() async throws {
-        let captured = CapturedLog()
+        let captured = LogRecorder()
         let log = DeduplicatingErrorLog(logger: captured.logger, window: .milliseconds(50))
         log.error("x")
         try await Task.sleep(for: .milliseconds(80))

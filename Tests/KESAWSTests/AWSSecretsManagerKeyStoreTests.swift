@@ -102,7 +102,7 @@ struct AWSSecretsManagerKeyStoreTests {
 
     @Test func missingKMSKeyFailsCreateAndLogsOnce() async throws {
         try await Self.withMoto { server in
-            let captured = CapturedLog()
+            let captured = LogRecorder()
             let keyID = "ff8e2c25-b259-4f74-a001-c7b62d17e0a4"
             let store = try await AWSSecretsManagerKeyStore(
                 config: Self.config(server, kmsKey: keyID), logger: captured.logger, environment: Self.environment)
@@ -137,7 +137,7 @@ struct AWSSecretsManagerKeyStoreTests {
             let created = try await kms.call("CreateKey", EmptyInput(), returning: KMS.CreateKeyOutput.self)
             let keyID = try #require(created.KeyMetadata?.KeyId)
 
-            let captured = CapturedLog()
+            let captured = LogRecorder()
             let store = try await AWSSecretsManagerKeyStore(
                 config: Self.config(server, kmsKey: keyID), logger: captured.logger, environment: Self.environment)
             // While the key is enabled, secrets are created with it.

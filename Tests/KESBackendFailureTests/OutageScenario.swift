@@ -2,7 +2,7 @@ import Foundation
 import KESTestSupport
 import Testing
 
-/// The steps of issue 3's "cache under failure", shared by every real backend:
+/// The cache-under-failure scenario (docs/compatibility.md, "Cache"), shared by every real backend:
 /// load keys, stop the backend, check what keeps working and what fails fast, restart it, check recovery.
 struct OutageScenario {
     let server: TestServer

@@ -27,11 +27,12 @@ struct SDKServerTests {
     @Test func certificateAuthenticationAndPolicies() async throws {
         let app = try TestIdentity.ecdsa()
         let stranger = try TestIdentity.rsa()
-        try await withFixture(configure: { config in
+        let policies: @Sendable (inout ServerConfig) -> Void = { config in
             config.policies = [PolicyConfig(
                 name: "app", allow: ["/v1/key/create/app-*", "/v1/key/describe/app-*"], deny: ["/v1/key/create/app-secret*"],
                 identities: [app.identity.rawValue])]
-        }) { fixture in
+        }
+        try await withFixture(configure: policies) { fixture in
             let appClient = try KESClient(
                 endpoints: [fixture.endpoint], certificatePEM: app.certificatePEM, privateKeyPEM: app.privateKeyPEM, insecure: true)
             let strangerClient = try KESClient(

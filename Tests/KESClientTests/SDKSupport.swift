@@ -3,6 +3,7 @@ import KESClient
 import KESConfig
 import KESCore
 import KESTestSupport
+import Testing
 
 /// A running test server and an SDK client for it, stopped together.
 struct SDKFixture {
@@ -52,5 +53,3 @@ func expectKESError(_ expected: KESError, _ body: () async throws -> Void) async
         Issue.record("expected \(expected), got \(error)")
     }
 }
-
-import Testing

@@ -1,4 +1,9 @@
+import KESAWS
+import KESChainStore
 import KESConfig
+import KESFileStore
+import KESTLS
+import KESVault
 import Testing
 
 @Suite struct DefaultsTests {
@@ -16,7 +21,7 @@ import Testing
         #expect(config.policies.isEmpty)
         #expect(config.api.isEmpty)
         #expect(config.keys.isEmpty)
-        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "/tmp/kes")))
+        #expect(config.keystore.configuration as? FSKeyStoreConfig == FSKeyStoreConfig(path: "/tmp/kes"))
     }
 
     @Test func zeroCacheExpiryMeansDefault() throws {
@@ -68,8 +73,8 @@ import Testing
             """)
         var expected = VaultKeyStoreConfig(endpoint: "http://127.0.0.1:8200")
         expected.token = "root"
-        #expect(config.keystore == .vault(expected))
-        guard case .vault(let vault) = config.keystore else { return }
+        #expect(config.keystore.configuration as? VaultKeyStoreConfig == expected)
+        guard let vault = config.keystore.configuration as? VaultKeyStoreConfig else { return }
         #expect(vault.engine == "kv")
         #expect(vault.kvVersion == .v1)
         #expect(vault.statusPing == .seconds(15))
@@ -87,7 +92,7 @@ import Testing
                   secret: secret
                   retry: 0s
             """)
-        guard case .vault(let vault) = config.keystore else {
+        guard let vault = config.keystore.configuration as? VaultKeyStoreConfig else {
             Issue.record("expected vault")
             return
         }
@@ -125,7 +130,7 @@ import Testing
         expected.kubernetes = .init(engine: "k8s", role: "default", jwt: "./testdata/vault-k8s-service-account", retry: .seconds(15))
         expected.tls = ClientTLS(keyPath: "client.key", certPath: "client.crt", caPath: "ca.crt")
         expected.statusPing = .seconds(3)
-        #expect(config.keystore == .vault(expected))
+        #expect(config.keystore.configuration as? VaultKeyStoreConfig == expected)
     }
 
     @Test func awsEndpointDefaultsFromRegion() throws {
@@ -136,7 +141,7 @@ import Testing
                 secretsmanager:
                   region: eu-west-1
             """)
-        #expect(config.keystore == .awsSecretsManager(AWSSecretsManagerConfig(endpoint: "secretsmanager.eu-west-1.amazonaws.com", region: "eu-west-1")))
+        #expect(config.keystore.configuration as? AWSSecretsManagerConfig == AWSSecretsManagerConfig(endpoint: "secretsmanager.eu-west-1.amazonaws.com", region: "eu-west-1"))
     }
 
     @Test func kesEndpointAsSingleStringOrList() throws {
@@ -149,8 +154,7 @@ import Testing
             """)
         var expected = KESKeyStoreConfig(endpoints: ["https://upstream:7373"])
         expected.apiKey = "kes:v1:ADsGCjJoWziQ82wPUG6oHbqhhlbkajaRGP+3+JSfx5Wq"
-        #expect(single.keystore == .kes(expected))
-
+        #expect(single.keystore.configuration as? KESKeyStoreConfig == expected)
         let list = try parse("""
             admin: {identity: disabled}
             keystore:
@@ -162,7 +166,7 @@ import Testing
         var expectedList = KESKeyStoreConfig(endpoints: ["https://a:7373", "https://b:7373"])
         expectedList.enclave = "tenant-1"
         expectedList.tls = ClientTLS(keyPath: "c.key", certPath: "c.crt")
-        #expect(list.keystore == .kes(expectedList))
+        #expect(list.keystore.configuration as? KESKeyStoreConfig == expectedList)
     }
 
     @Test func nullSectionsCountAsUnset() throws {
@@ -181,7 +185,7 @@ import Testing
                 path: /tmp/kes
             """)
         #expect(config.address == "0.0.0.0:7373")
-        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "/tmp/kes")))
+        #expect(config.keystore.configuration as? FSKeyStoreConfig == FSKeyStoreConfig(path: "/tmp/kes"))
     }
 
     @Test func unknownKeysAreIgnored() throws {

@@ -1,4 +1,6 @@
 import KESConfig
+import KESFileStore
+import KESVault
 import Testing
 
 @Suite struct EnvironmentExpansionTests {
@@ -26,7 +28,7 @@ import Testing
         #expect(config.tls.keyPath == "/k.pem")
         #expect(config.tls.auth)
         #expect(config.cache.expiryAny == .seconds(60))
-        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "/data/keys")))
+        #expect(config.keystore.configuration as? FSKeyStoreConfig == FSKeyStoreConfig(path: "/data/keys"))
     }
 
     @Test func unsetVariableNamesFieldAndVariable() {
@@ -60,7 +62,7 @@ import Testing
         #expect(config.adminIdentity == "prefix-${KES_ADMIN}")
         #expect(config.tls.keyPath == "${A}/${B}")
         #expect(config.tls.certPath == "${A}${B}")
-        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "$HOME/keys")))
+        #expect(config.keystore.configuration as? FSKeyStoreConfig == FSKeyStoreConfig(path: "$HOME/keys"))
     }
 
     @Test func policyPatternsAreNotExpanded() throws {
@@ -88,7 +90,7 @@ import Testing
                   id: ${VAULT_APPROLE_ID}
                   secret: ${VAULT_APPROLE_SECRET}
             """, environment: ["VAULT_APPROLE_ID": "id-1", "VAULT_APPROLE_SECRET": "s3cret"])
-        guard case .vault(let vault) = config.keystore else {
+        guard let vault = config.keystore.configuration as? VaultKeyStoreConfig else {
             Issue.record("expected vault")
             return
         }

@@ -1,5 +1,9 @@
 import Foundation
+import KESAWS
+import KESChainStore
 import KESConfig
+import KESFileStore
+import KESVault
 import Testing
 
 /// Every file in `config/` must load; they are what users copy.
@@ -31,7 +35,7 @@ import Testing
 
     @Test func filesystemExample() throws {
         let config = try load("server-config.yaml")
-        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "./keys")))
+        #expect(config.keystore.configuration as? FSKeyStoreConfig == FSKeyStoreConfig(path: "./keys"))
         #expect(config.adminIdentity == environment["KES_ADMIN_IDENTITY"])
         #expect(config.policies.map(\.name) == ["minio", "monitoring"])
         #expect(config.policies[0].identities == [environment["MINIO_KES_IDENTITY"]!])
@@ -42,7 +46,7 @@ import Testing
     }
 
     @Test func vaultTokenExample() throws {
-        guard case .vault(let vault) = try load("vault.yaml").keystore else {
+        guard let vault = try load("vault.yaml").keystore.configuration as? VaultKeyStoreConfig else {
             Issue.record("expected vault")
             return
         }
@@ -58,7 +62,7 @@ import Testing
         #expect(config.adminIdentity == "disabled")
         #expect(config.tls.auth == true)
         #expect(config.cache.expiryOffline == .seconds(3600))
-        guard case .vault(let vault) = config.keystore else {
+        guard let vault = config.keystore.configuration as? VaultKeyStoreConfig else {
             Issue.record("expected vault")
             return
         }
@@ -72,11 +76,11 @@ import Testing
         var expected = AWSSecretsManagerConfig(endpoint: "secretsmanager.us-east-2.amazonaws.com", region: "us-east-2")
         expected.accessKey = "AKIAIOSFODNN7EXAMPLE"
         expected.secretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-        #expect(try load("aws.yaml").keystore == .awsSecretsManager(expected))
+        #expect(try load("aws.yaml").keystore.configuration as? AWSSecretsManagerConfig == expected)
     }
 
     @Test func kesChainExample() throws {
-        guard case .kes(let kes) = try load("kes-chain.yaml").keystore else {
+        guard let kes = try load("kes-chain.yaml").keystore.configuration as? KESKeyStoreConfig else {
             Issue.record("expected kes")
             return
         }

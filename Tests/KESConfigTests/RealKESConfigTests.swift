@@ -1,4 +1,6 @@
 import KESConfig
+import KESFileStore
+import KESVault
 import Testing
 
 /// Files as KES users actually write them must parse without edits.
@@ -112,7 +114,7 @@ import Testing
         vault.prefix = "tenant-1"
         vault.approle = .init(id: "db02de05-fa39-4855-059b-67221c5c2f63", secret: "6a174c20-f6de-a53c-74d2-6018fcceff64", retry: .seconds(15))
         vault.statusPing = .seconds(10)
-        #expect(config.keystore == .vault(vault))
+        #expect(config.keystore.configuration as? VaultKeyStoreConfig == vault)
     }
 
     /// The 2023-10-03 era: no `version`, no `tls.auth` (it came from `--auth`), policies with
@@ -154,7 +156,7 @@ import Testing
             allow: ["/v1/key/create/*", "/v1/key/generate/*", "/v1/key/decrypt/*", "/v1/key/bulk/decrypt/*"],
             deny: ["/v1/key/decrypt/2022-10-31_my-bucket-1"]
         )])
-        #expect(config.keystore == .fs(FSKeyStoreConfig(path: "/tmp/kes")))
+        #expect(config.keystore.configuration as? FSKeyStoreConfig == FSKeyStoreConfig(path: "/tmp/kes"))
     }
 
     /// Anchors and aliases are plain YAML and work too.

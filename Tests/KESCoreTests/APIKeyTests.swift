@@ -2,7 +2,7 @@ import Testing
 @testable import KESCore
 
 @Suite struct APIKeyTests {
-    // kes-api.md §2.3 and §15.3.
+    // The API-key vectors of docs/formats.md, "Identities and API keys".
     @Test(arguments: [
         ("kes:v1:ADsGCjJoWziQ82wPUG6oHbqhhlbkajaRGP+3+JSfx5Wq",
          "7bbffa635fc160ef8048a344a53aab54e472e5c654c6339a9cec9223301808c7"),
@@ -17,7 +17,7 @@ import Testing
 
     @Test func publicKeyOfSecondVector() throws {
         let key = try APIKey("kes:v1:ACQpoGqx3rHHjT938Hfu5hVVQJHZWSqVI2Xp1KlYxFVw")
-        #expect(LowercaseHex.encode(key.privateKey.publicKey.rawRepresentation)
+        #expect(Hex.encode(key.privateKey.publicKey.rawRepresentation)
             == "a06f6aa534af7404add2f025e748a9cf6f7abf1a7cbd458e12b37c4cd107269e")
     }
 

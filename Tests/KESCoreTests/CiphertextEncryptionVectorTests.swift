@@ -1,7 +1,8 @@
 import Testing
 @testable import KESCore
 
-/// kes-api.md §15.2: encryption with fixed iv/nonce must reproduce format B byte for byte.
+/// Vectors V1–V3 of docs/formats.md, "Test vectors": encryption with fixed iv/nonce must reproduce
+/// format B byte for byte.
 @Suite struct CiphertextEncryptionVectorTests {
     static let v1Key = KeysFixtures.hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 

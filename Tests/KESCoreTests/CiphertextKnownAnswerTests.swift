@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import KESCore
 
-/// kes-api.md §15.1: ciphertexts produced by real KES, master key = 32 zero bytes, empty context,
-/// plaintext = 16 zero bytes.
+/// KAT 1–10 and KAT C of docs/formats.md, "Test vectors": ciphertexts produced by real KES. For KAT 1–10 the
+/// master key is 32 zero bytes, the context is empty and the plaintext is 16 zero bytes.
 @Suite struct CiphertextKnownAnswerTests {
     static let vector1 = #"{"aead":"AES-256-GCM-HMAC-SHA-256","iv":"xLxIN3tSCkg2xMafuvwUwg==","nonce":"gu0mGwUkwcvMEoi5","bytes":"WVgRjeIJm3w50C/l+y7y2i6mbNg5NCAqN1zvOYWZKmc="}"#
 

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct IdentityTests {
     @Test func hashesTheWholeSubjectPublicKeyInfo() {
-        // kes-api.md §2.3: the Ed25519 SPKI of the first API-key vector.
+        // The Ed25519 SPKI of the first API-key vector (docs/formats.md, "Identities and API keys").
         let spki = hex("302a300506032b65700321005544769b58ae320497ee3fe8444080402b662a5bb219c08729d4803ced390df2")
         #expect(Identity(subjectPublicKeyInfoDER: spki).rawValue
             == "7bbffa635fc160ef8048a344a53aab54e472e5c654c6339a9cec9223301808c7")

@@ -6,7 +6,7 @@ import Testing
     let minio = Identity("02ef5321ca409dbc7b10e7e8ee44d1c3b91e4bf6e2198befdebee6312745267b")
     let stranger = Identity("ffff5321ca409dbc7b10e7e8ee44d1c3b91e4bf6e2198befdebee6312745267b")
 
-    /// The example policy of kes-api.md §9.1.
+    /// The MinIO policy example of docs/compatibility.md, "Policies".
     var minioPolicy: Policy {
         Policy(
             name: "minio",

@@ -18,7 +18,7 @@ import Testing
                 == #"{"version":"v1","bytes":"J8qmOyEV2ce2yoAC+5t0Y7CSP/hTMppL7XHpAnyc+0E=","created_at":"2009-11-10T23:00:00Z","created_by":"40235905b7b83e0537a002db523cd019d6709b899adc249c957860cd00fa9f78"}"#)
     }
 
-    @Test func reencodesTheSection57ExampleExactly() throws {
+    @Test func reencodesTheChaCha20JSONExampleExactly() throws {
         let json = #"{"version":"v1","bytes":"J8qmOyEV2ce2yoAC+5t0Y7CSP/hTMppL7XHpAnyc+0E=","algorithm":"ChaCha20","created_at":"2023-10-05T09:12:44.123456789Z","created_by":"3ecfcdf38fcbe141ae26a1030f81e96b753365a46760ae6b578698a97c59fd22"}"#
         let key = try StoredKey(parsing: KeysFixtures.utf8(json))
         #expect(key.secret.algorithm == .chacha20)

@@ -1,6 +1,6 @@
 import Foundation
-import KESKeyStore
 import KESFileStore
+import KESKeyStore
 
 /// A fresh directory under /tmp for one test, removed afterwards whatever happens.
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {

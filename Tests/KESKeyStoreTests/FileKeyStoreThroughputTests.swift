@@ -1,6 +1,6 @@
 import Foundation
-import KESKeyStore
 import KESFileStore
+import KESKeyStore
 import NIOPosix
 import Testing
 

@@ -1,18 +1,23 @@
 import KESCore
-import KESKeyStore
+import KESTestSupport
+import Logging
 import Synchronization
 import Testing
+@testable import KESKeyStore
 
 /// A store that counts reads, can be slowed down and can be switched off.
+/// A read delay is slept on `clock`, so the test decides when a slow read completes.
 final class ControllableStore: KeyStore {
     let kind = "test"
     let inner = MemoryKeyStore()
     let reads = Atomic<Int>(0)
     let down = Atomic<Bool>(false)
     let readDelay: Duration
+    let clock: ManualClock
 
-    init(readDelay: Duration = .zero) {
+    init(readDelay: Duration = .zero, clock: ManualClock = ManualClock()) {
         self.readDelay = readDelay
+        self.clock = clock
     }
 
     func create(_ name: String, value: [UInt8]) async throws {
@@ -22,7 +27,7 @@ final class ControllableStore: KeyStore {
 
     func get(_ name: String) async throws -> [UInt8] {
         reads.add(1, ordering: .relaxed)
-        if readDelay > .zero { try await Task.sleep(for: readDelay) }
+        if readDelay > .zero { try await clock.sleep(for: readDelay) }
         try checkUp()
         return try await inner.get(name)
     }
@@ -46,13 +51,42 @@ final class ControllableStore: KeyStore {
     }
 }
 
+/// Counts events across tasks.
+final class CallCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func increment() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// Yields until `condition` holds, at most `attempts` times. Never sleeps.
+func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
+    for _ in 0..<attempts {
+        if condition() { return true }
+        await Task.yield()
+    }
+    return condition()
+}
+
 @Suite struct KeyCacheTests {
     @Test func concurrentMissesCostOneBackendRead() async throws {
-        let store = ControllableStore(readDelay: .milliseconds(50))
-        let cache = KeyCache(store: store, policy: CachePolicy())
+        let clock = ManualClock()
+        let store = ControllableStore(readDelay: .milliseconds(50), clock: clock)
+        let cache = KeyCache(store: store, policy: CachePolicy(), clock: clock)
         try await cache.create("k", key: .generate(.aes256, createdBy: "test"))
+        let callers = CallCounter()
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<100 { group.addTask { try await cache.key("k").secret.id } }
+            for _ in 0..<100 {
+                group.addTask {
+                    callers.increment()
+                    return try await cache.key("k").secret.id
+                }
+            }
+            // The one backend read is in flight, held by the clock, while all callers ask.
+            // (Always advance, even if a wait fails: the callers would otherwise wait forever.)
+            #expect(await clock.waitForSleepers(1))
+            #expect(await yieldUntil { callers.value == 100 })
+            for _ in 0..<100 { await Task.yield() }
+            clock.advance(by: .milliseconds(50))
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
         }
         #expect(ids.count == 1)
@@ -75,9 +109,80 @@ final class ControllableStore: KeyStore {
         await #expect(throws: KeyStoreError.keyNotFound) { _ = try await cache.key("k") }
     }
 
-    @Test func cachedKeysServeWhileTheBackendIsDown() async throws {
+    @Test func entriesExpireTheAnyTimeAfterLoadingHoweverOftenUsed() async throws {
+        let clock = ManualClock()
         let store = ControllableStore()
-        let cache = KeyCache(store: store, policy: CachePolicy(expiryAny: .milliseconds(100), expiryUnused: .milliseconds(100)))
+        let cache = KeyCache(store: store, policy: CachePolicy(expiryAny: .seconds(10), expiryUnused: .zero), clock: clock)
+        try await cache.create("early", key: .generate(.aes256, createdBy: "test"))
+        try await cache.create("late", key: .generate(.aes256, createdBy: "test"))
+        _ = try await cache.key("early")
+        clock.advance(by: .seconds(5))
+        _ = try await cache.key("late")
+
+        clock.advance(by: .seconds(5) - .milliseconds(1))
+        _ = cache.cachedKey("early")
+        cache.sweep()
+        #expect(cache.isCached("early"))
+        #expect(cache.isCached("late"))
+
+        // Ten seconds after loading, used or not.
+        clock.advance(by: .milliseconds(1))
+        cache.sweep()
+        #expect(!cache.isCached("early"))
+        #expect(cache.isCached("late"))
+
+        clock.advance(by: .seconds(5))
+        cache.sweep()
+        #expect(!cache.isCached("late"))
+
+        // An expired key is read from the backend again.
+        #expect(store.reads.load(ordering: .relaxed) == 2)
+        _ = try await cache.key("early")
+        #expect(store.reads.load(ordering: .relaxed) == 3)
+        #expect(cache.isCached("early"))
+    }
+
+    @Test func unusedKeysExpire() async throws {
+        let clock = ManualClock()
+        let store = ControllableStore()
+        let cache = KeyCache(store: store, policy: CachePolicy(expiryAny: .seconds(60), expiryUnused: .seconds(10)), clock: clock)
+        try await cache.create("used", key: .generate(.aes256, createdBy: "test"))
+        try await cache.create("idle", key: .generate(.aes256, createdBy: "test"))
+        _ = try await cache.key("used")
+        _ = try await cache.key("idle")
+        cache.sweep()
+
+        // Sweeps act every unused/2: entries unused for a whole half-interval go.
+        clock.advance(by: .seconds(5) - .milliseconds(1))
+        _ = cache.cachedKey("used")
+        cache.sweep()
+        clock.advance(by: .milliseconds(1))
+        cache.sweep()
+        // Both were used (loaded) in the first half-interval.
+        #expect(cache.isCached("used"))
+        #expect(cache.isCached("idle"))
+
+        clock.advance(by: .seconds(5) - .milliseconds(1))
+        _ = cache.cachedKey("used")
+        cache.sweep()
+        #expect(cache.isCached("idle"))
+        clock.advance(by: .milliseconds(1))
+        cache.sweep()
+        #expect(cache.isCached("used"))
+        #expect(!cache.isCached("idle"))
+
+        // Not used since: gone one half-interval later.
+        clock.advance(by: .seconds(5))
+        cache.sweep()
+        #expect(!cache.isCached("used"))
+    }
+
+    @Test func cachedKeysServeForTheWholeOutageWithoutOfflineExpiry() async throws {
+        let clock = ManualClock()
+        let store = ControllableStore()
+        let cache = KeyCache(
+            store: store, policy: CachePolicy(expiryAny: .seconds(1), expiryUnused: .seconds(1), expiryOffline: .zero), clock: clock
+        )
         try await cache.create("cached", key: .generate(.aes256, createdBy: "test"))
         try await cache.create("uncached", key: .generate(.aes256, createdBy: "test"))
         _ = try await cache.key("cached")
@@ -85,9 +190,10 @@ final class ControllableStore: KeyStore {
         store.down.store(true, ordering: .relaxed)
         await #expect(throws: KeyStoreError.self) { try await cache.probe() }
         #expect(cache.isOffline)
-        try await Task.sleep(for: .milliseconds(250))
+        clock.advance(by: .seconds(3600))
         cache.sweep()
         // Offline, the online expiry is suspended (offline: 0 keeps keys for the whole outage).
+        #expect(cache.isCached("cached"))
         #expect(cache.cachedKey("cached") != nil)
         await #expect(throws: KeyStoreError.unreachable("test: connection refused")) { _ = try await cache.key("uncached") }
 
@@ -95,38 +201,94 @@ final class ControllableStore: KeyStore {
         try await cache.probe()
         #expect(!cache.isOffline)
         cache.sweep()
-        #expect(cache.cachedKey("cached") == nil)
+        #expect(!cache.isCached("cached"))
         #expect(try await cache.key("uncached").createdBy == "test")
     }
 
-    @Test func offlineExpiryDropsKeysAfterTheConfiguredTime() async throws {
+    @Test func offlineExpiryDropsKeysThatLongAfterTheStoreWentOffline() async throws {
+        let clock = ManualClock()
         let store = ControllableStore()
-        let cache = KeyCache(store: store, policy: CachePolicy(expiryOffline: .milliseconds(200)))
+        let cache = KeyCache(store: store, policy: CachePolicy(expiryOffline: .seconds(20)), clock: clock)
         try await cache.create("k", key: .generate(.aes256, createdBy: "test"))
         _ = try await cache.key("k")
+        clock.advance(by: .seconds(10))
+
         store.down.store(true, ordering: .relaxed)
         _ = try? await cache.probe()
+        #expect(cache.isOffline)
         cache.sweep()
-        #expect(cache.cachedKey("k") != nil)
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(cache.isCached("k"))
+
+        // Counted from going offline (t = 10 s), not from loading.
+        clock.advance(by: .seconds(20) - .milliseconds(1))
         cache.sweep()
-        #expect(cache.cachedKey("k") == nil)
+        #expect(cache.isCached("k"))
+        clock.advance(by: .milliseconds(1))
+        cache.sweep()
+        #expect(!cache.isCached("k"))
     }
 
-    @Test func unusedKeysExpire() async throws {
+    @Test func backgroundLoopProbesAndSweepsOnTheClock() async throws {
+        let clock = ManualClock()
         let store = ControllableStore()
-        let cache = KeyCache(store: store, policy: CachePolicy(expiryAny: .seconds(60), expiryUnused: .milliseconds(100)))
-        try await cache.create("used", key: .generate(.aes256, createdBy: "test"))
-        try await cache.create("idle", key: .generate(.aes256, createdBy: "test"))
-        _ = try await cache.key("used")
-        _ = try await cache.key("idle")
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(60))
-            _ = cache.cachedKey("used")
-            cache.sweep()
+        let log = LogRecorder()
+        let policy = CachePolicy(
+            expiryAny: .seconds(5), expiryUnused: .zero, expiryOffline: .seconds(2), healthInterval: .seconds(1)
+        )
+        let cache = KeyCache(store: store, policy: policy, clock: clock)
+        try await cache.create("k", key: .generate(.aes256, createdBy: "test"))
+        _ = try await cache.key("k")
+
+        /// Moves the clock one loop tick at a time and waits, after each, until the loop
+        /// has handled it and sleeps again.
+        func step(_ ticks: Int) async {
+            for _ in 0..<ticks {
+                clock.advance(by: KeyCache.tick)
+                guard await clock.waitForSleepers(1) else {
+                    Issue.record("the cache loop did not go back to sleep")
+                    return
+                }
+            }
         }
-        #expect(cache.cachedKey("used") != nil)
-        #expect(cache.cachedKey("idle") == nil)
+
+        let loop = Task { await cache.run(logger: log.logger) }
+        // The first pass probes at once (online) and sweeps.
+        #expect(await clock.waitForSleepers(1))
+        #expect(!cache.isOffline)
+
+        // Probes run every healthInterval (4 ticks): the outage is seen at t = 1 s.
+        store.down.store(true, ordering: .relaxed)
+        await step(3)
+        #expect(!cache.isOffline)
+        await step(1)
+        #expect(cache.isOffline)
+        #expect(cache.isCached("k"))
+
+        // Offline expiry (2 s) counts from t = 1 s.
+        await step(7)
+        #expect(cache.isCached("k"))
+        await step(1)
+        #expect(!cache.isCached("k"))
+
+        // Back online at the next probe, t = 4 s.
+        store.down.store(false, ordering: .relaxed)
+        await step(3)
+        #expect(cache.isOffline)
+        await step(1)
+        #expect(!cache.isOffline)
+
+        // Loaded at t = 4 s, dropped by the sweep at t = 9 s (expiry any: 5 s).
+        _ = try await cache.key("k")
+        await step(19)
+        #expect(cache.isCached("k"))
+        await step(1)
+        #expect(!cache.isCached("k"))
+
+        loop.cancel()
+        await loop.value
+        // Three failed probes, one error line: only the transition to offline is logged.
+        #expect(log.errors.count == 1)
+        #expect(log.errors.first?.hasPrefix("keystore: test is offline") == true)
     }
 
     @Test func corruptValueIsAFailureNotACrash() async throws {

@@ -76,7 +76,7 @@ import Testing
 }
 
 @Suite struct VerifiedTLSTests {
-    /// `tls.auth: on` verifies the client's chain against `tls.ca` (TARGET rule 12).
+    /// `tls.auth: on` verifies the client's chain against `tls.ca` (docs/compatibility.md, "TLS").
     @Test func authOnAcceptsOnlyCertificatesFromTheCA() async throws {
         let ca = try TestCA()
         let trusted = try ca.issueClient(commonName: "trusted")

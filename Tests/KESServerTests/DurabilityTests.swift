@@ -68,13 +68,13 @@ import Testing
         defer { server.stop() }
         let client = try server.client()
 
-        // kes-api.md §15.1 vector 4 (format B) and vector 1 (format A) under the zero key.
+        // KAT 4 (format B) and KAT 1 (format A) of docs/formats.md, "Test vectors", under the zero key.
         let b = "lbFBRVMyNTYtR0NNX1NIQTI1NtkgNjY2ODdhYWRmODYyYmQ3NzZjOGZjMThiOGU5ZjhlMjDEEExv7LAd4oz0SaHZrX5LBufEDEKME1ow1CDfUFrqv8QgJuy7Sw+jVqz99TK1HV851LT3K4mwwDv46TB2ngWkAJQ="
         let zeros = Base64.encode([UInt8](repeating: 0, count: 16))
         #expect(try await client.put("/v1/key/decrypt/zero", #"{"ciphertext":"\#(b)"}"#).json["plaintext"] as? String == zeros)
         let a = Base64.encode(Array(#"{"aead":"AES-256-GCM-HMAC-SHA-256","iv":"xLxIN3tSCkg2xMafuvwUwg==","nonce":"gu0mGwUkwcvMEoi5","bytes":"WVgRjeIJm3w50C/l+y7y2i6mbNg5NCAqN1zvOYWZKmc="}"#.utf8))
         #expect(try await client.put("/v1/key/decrypt/zero", #"{"ciphertext":"\#(a)"}"#).json["plaintext"] as? String == zeros)
-        // §15.2 V2 with MinIO's context, and V3 (ChaCha20).
+        // V2 with MinIO's context, and V3 (ChaCha20), from the same section.
         let v2 = "laZBRVMyNTbZIDYzMGRjZDI5NjZjNDMzNjY5MTEyNTQ0OGJiYjI1YjRmxBAQERITFBUWFxgZGhscHR4fxAwgISIjJCUmJygpKivEMO+cjYAIlBjGDg7xtnVaPB6BvfsRncs38Xfgof988/4Ztj18oiVWUeH9Xkr/206wgw=="
         let v2Reply = try await client.put("/v1/key/decrypt/v1", #"{"ciphertext":"\#(v2)","context":"eyJteS1idWNrZXQiOiJteS1idWNrZXQvbXktb2JqZWN0In0="}"#)
         #expect(v2Reply.json["plaintext"] as? String == "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=")
@@ -83,7 +83,8 @@ import Testing
         let describedV3 = try await client.get("/v1/key/describe/v3")
         #expect(describedV3.json["algorithm"] as? String == "ChaCha20")
 
-        // JSON keys have no HMAC key (TARGET rule 7); current KES keys do (§15.4).
+        // JSON keys have no HMAC key (docs/compatibility.md, "Stored keys"); current KES keys do
+        // (the protobuf example of docs/formats.md, "Stored keys").
         let noHMAC = try await client.put("/v1/key/hmac/v1", #"{"message":"SGVsbG8gV29ybGQ="}"#)
         #expect(noHMAC.status == 409)
         #expect(noHMAC.message == "key does not support HMAC")

@@ -44,7 +44,8 @@ import Testing
         let mac = try await client.put("/v1/key/hmac/my-key", #"{"message":"SGVsbG8gV29ybGQ="}"#)
         #expect(mac.status == 200)
         #expect(Base64.decode(try #require(mac.json["hmac"] as? String))?.count == 32)
-        // TARGET rule 5: text that is not base64 is taken as UTF-8, so the seed's curl example works.
+        // Text that is not base64 is taken as UTF-8, so the published curl example works
+        // (docs/compatibility.md, "HMAC").
         let textMac = try await client.put("/v1/key/hmac/my-key", #"{"message":"Data to use to generate the HMAC secret"}"#)
         #expect(textMac.status == 200)
 
@@ -67,7 +68,7 @@ import Testing
         let server = try await TestServer()
         defer { server.stop() }
         let client = try server.client()
-        // kes-api.md §15.2 V1: key 00..1f, AES256.
+        // V1 of docs/formats.md, "Test vectors": key 00..1f, AES256.
         let key = Base64.encode(Array(0..<32 as Range<UInt8>))
         #expect(try await client.put("/v1/key/import/v1-key", #"{"key":"\#(key)","cipher":"AES256"}"#).status == 200)
         let b = "laZBRVMyNTbZIDYzMGRjZDI5NjZjNDMzNjY5MTEyNTQ0OGJiYjI1YjRmxBCgoaKjpKWmp6ipqqusra6vxAywsbKztLW2t7i5urvEGfx9UWn5lEoV/r5knU7+mB4E4FL7INuErKk="
@@ -95,7 +96,8 @@ import Testing
         let reply = try await client.put("/v1/key/decrypt/b", #"{"ciphertext":"\#(sealed)"}"#)
         #expect(reply.status == 400)
         #expect(reply.message == "decryption failed: ciphertext is not authentic")
-        // The seed document's sample ciphertext uses the obsolete AES-256-GCM format (TARGET rule 6).
+        // The sample ciphertext of KES's published API documentation uses the obsolete AES-256-GCM
+        // format (docs/compatibility.md, "Ciphertexts").
         let seed = "eyJhZWFkIjoiQUVTLTI1Ni1HQ00iLCJpdiI6ImJWbHRZVDdpUEtxUjNFYWpvaHp3cmc9PSIsIm5vbmNlIjoiSWxqaHBNcWViUUF5d1MxbyIsImJ5dGVzIjoiYlpNL1liU0E4ZSswVnFSUDhaR2UvdDJHQThrbzRBeXcwNGZBam1KWkIxKzk2OTg4VXYwcFJmRjEvS3poM1hGeCJ9"
         let obsolete = try await client.put("/v1/key/decrypt/a", #"{"ciphertext":"\#(seed)"}"#)
         #expect(obsolete.status == 400)

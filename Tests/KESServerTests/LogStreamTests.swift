@@ -1,6 +1,8 @@
 import Foundation
 import KESCore
 import KESTestSupport
+import NIOCore
+import NIOPosix
 import Testing
 
 @Suite struct LogStreamTests {
@@ -44,6 +46,28 @@ import Testing
         #expect(message.range(of: #"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} "#, options: .regularExpression) != nil)
         let metrics = try await worker.get("/v1/metrics")
         #expect(metrics.body.contains("kes_log_error_events 1"))
+    }
+
+    /// A client that speaks plain HTTP to the TLS port fails the handshake: the error log names
+    /// the peer and the reason, and nothing the client sent.
+    @Test(.timeLimit(.minutes(1))) func aFailedTLSHandshakeReachesTheErrorLog() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let listener = try server.client()
+        let lines = try await listener.stream("/v1/log/error")
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: server.port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "GET /v1/key/list/secret-plaintext-name HTTP/1.1\r\n\r\n"))
+            for try await _ in inbound {}
+        }
+        var iterator = lines.makeAsyncIterator()
+        let line = try #require(try await iterator.next())
+        let message = try #require(((try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["message"] as? String)
+        #expect(message.contains("http: TLS handshake error from 127.0.0.1: "))
+        #expect(!message.contains("secret-plaintext-name"))
     }
 
     /// A subscriber that stops reading must not slow requests down: once its connection backs up,

@@ -1,11 +1,13 @@
 import AsyncHTTPClient
 import Foundation
+import KESBootstrap
 import KESClient
 import KESConfig
 import KESCore
 import KESFileStore
 import KESKeyStore
 import KESServer
+import KESTLS
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -23,13 +25,17 @@ public final class TestServer: Sendable {
         return path
     }
 
-    /// - Parameter configure: adjusts the config (policies, api, cache) before the server starts.
+    /// - Parameters:
+    ///   - start: false leaves starting to the test, through `server.run()` as in production
+    ///     (`port` is then 0; read `server.localPort`).
+    ///   - configure: adjusts the config (policies, api, cache) before the server starts.
     public init(
         admin: TestIdentity? = nil,
         directory: String? = nil,
         keyStore: (any KeyStore)? = nil,
         serverKeyType: CertificateMinter.KeyType = .p256,
         idleTimeout: Duration = .seconds(90),
+        start: Bool = true,
         configure: (inout ServerConfig) -> Void = { _ in }
     ) async throws {
         let directory = directory ?? Self.makeDirectory()
@@ -48,12 +54,15 @@ public final class TestServer: Sendable {
         tls.keyPath = tlsDirectory + "/server.key"
         var config = ServerConfig(
             address: "127.0.0.1:0", adminIdentity: admin.identity.rawValue, tls: tls,
-            keystore: .fs(FSKeyStoreConfig(path: directory + "/keys"))
+            keystore: KeyStoreSection(name: "fs", configuration: FSKeyStoreConfig(path: directory + "/keys"))
         )
         configure(&config)
         let store = try keyStore ?? FileKeyStore(path: directory + "/keys")
-        server = try KESServer(config: config, keyStore: store, idleTimeout: idleTimeout)
-        try await server.start()
+        // The same bootstrap as `kes server --config`: a test configures the file's model.
+        var configuration = try KESBootstrap.serverConfiguration(config, keyStore: store)
+        configuration.idleTimeout = idleTimeout
+        server = try KESServer(configuration: configuration)
+        if start { try await server.start() }
         port = server.localPort ?? 0
     }
 
@@ -98,7 +107,7 @@ public final class TestClient: Sendable {
     /// certificate, and accepts Ed25519 as KES clients do.
     public static func tlsConfiguration(identity: TestIdentity?) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.verifySignatureAlgorithms = KESTLS.signatureAlgorithms
+        tls.verifySignatureAlgorithms = SignatureAlgorithms.accepted
         tls.certificateVerification = .none
         if let identity {
             tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }

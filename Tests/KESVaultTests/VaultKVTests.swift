@@ -5,10 +5,10 @@ import KESTestSupport
 import Testing
 @testable import KESVault
 
-/// The §7.3 storage layout and key operations on K/V v1 and v2.
+/// The KES storage layout (docs/formats.md, "Key store layouts") and key operations on K/V v1 and v2.
 @Suite("Vault K/V storage", .requiresOpenBao)
 struct VaultKVTests {
-    /// A §5.7 key text; its `/` and `+` must survive the round trip unchanged.
+    /// A stored-key text (docs/formats.md, "Stored keys"); its `/` and `+` must survive the round trip unchanged.
     static let keyText = #"{"bytes":"J8qmOyEV2ce2yoAC+5t0Y7CSP/hTMppL7XHpAnyc+0E=","algorithm":"ChaCha20","created_at":"2023-10-05T09:12:44.123456789Z"}"#
 
     /// The raw path of `name` under prefix `kes/keys`, as KES lays it out.

@@ -1,8 +1,10 @@
 import Foundation
 import KESConfig
 import KESKeyStore
+import KESTLS
 import KESTestSupport
 import Testing
+
 @testable import KESVault
 
 /// OpenBao namespaces (X-Vault-Namespace) and HTTPS endpoints.

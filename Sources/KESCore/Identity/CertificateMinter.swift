@@ -28,8 +28,9 @@ public enum CertificateMinter {
 
     static let clientCertificateLifetime: TimeInterval = 90 * 24 * 60 * 60
 
-    /// The client certificate a KES client derives from an API key (kes-api.md §2.4): self-signed Ed25519,
-    /// random serial < 2^128, CN = identity, valid now…now+90 days, digitalSignature, clientAuth, CA=false, no SANs.
+    /// The client certificate a KES client derives from an API key (docs/formats.md, "Identities and API keys"):
+    /// self-signed Ed25519, random serial < 2^128, CN = identity, valid now…now+90 days, digitalSignature, clientAuth,
+    /// CA=false, no SANs.
     public static func clientCertificate(for apiKey: APIKey, now: Date = Date()) throws -> MintedCertificate {
         let notBefore = wholeSeconds(now)
         let extensions = try Certificate.Extensions {

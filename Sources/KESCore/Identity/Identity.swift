@@ -2,7 +2,8 @@ import Crypto
 
 /// A caller identity.
 ///
-/// For a TLS client this is the lowercase hex SHA-256 of its certificate's SubjectPublicKeyInfo (kes-api.md §2.3).
+/// For a TLS client this is the lowercase hex SHA-256 of its certificate's SubjectPublicKeyInfo
+/// (docs/formats.md, "Identities and API keys").
 /// In the config it may be any string (`disabled`, `_`, …); such values are compared byte for byte and can never
 /// equal a real client's identity.
 public struct Identity: Sendable, Hashable, CustomStringConvertible, Comparable {
@@ -19,7 +20,7 @@ public struct Identity: Sendable, Hashable, CustomStringConvertible, Comparable 
     }
 
     init(hashing subjectPublicKeyInfo: ArraySlice<UInt8>) {
-        self.rawValue = LowercaseHex.encode(SHA256.hash(data: subjectPublicKeyInfo))
+        self.rawValue = Hex.encode(SHA256.hash(data: subjectPublicKeyInfo))
     }
 
     /// True for the empty identity, which the server uses for "no usable certificate" and which never matches.

@@ -1,4 +1,4 @@
-/// Standard padded base64 (RFC 4648 §4) on byte arrays, without Foundation round trips.
+/// Standard padded base64 (RFC 4648, section 4) on byte arrays, without Foundation round trips.
 public enum Base64 {
     private static let alphabet: [UInt8] = Array(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)

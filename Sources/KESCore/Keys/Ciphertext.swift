@@ -1,4 +1,4 @@
-/// The parts of a sealed message, whichever wire format carried them (kes-api.md §5.4).
+/// The parts of a sealed message, whichever wire format carried them (docs/formats.md, "Ciphertexts").
 struct Ciphertext: Sendable, Equatable {
     /// The scheme named inside the ciphertext; nil for format C, which names none.
     var algorithm: KeyAlgorithm?
@@ -11,7 +11,7 @@ struct Ciphertext: Sendable, Equatable {
     static let nonceSize = 12
     static let tagSize = 16
 
-    /// Detects and parses formats A, B and C as later KES releases do (§5.5): input that starts
+    /// Detects and parses formats A, B and C as later KES releases do: input that starts
     /// like B (`0x95`) or A (`{`) and parses as such is taken as that format; anything else is
     /// raw format C. Returns nil when nothing fits.
     static func parse(_ bytes: [UInt8]) -> Ciphertext? {

@@ -1,6 +1,6 @@
-/// HChaCha20 (draft-irtf-cfrg-xchacha §2.2): derives a 32-byte subkey from a 32-byte key and a
+/// HChaCha20 (draft-irtf-cfrg-xchacha, section 2.2): derives a 32-byte subkey from a 32-byte key and a
 /// 16-byte input. KES uses it to turn a ChaCha20 master key and a ciphertext's `iv` into the
-/// per-message key (kes-api.md §5.3); swift-crypto does not expose it, hence this version.
+/// per-message key (docs/formats.md, "Key derivation"); swift-crypto does not expose it, hence this version.
 public enum HChaCha20 {
     /// Returns the 32-byte subkey. `key` must be 32 bytes and `input` 16 bytes.
     public static func derive(key: [UInt8], input: [UInt8]) -> [UInt8] {

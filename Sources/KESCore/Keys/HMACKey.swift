@@ -1,6 +1,6 @@
 import Crypto
 
-/// The separate 32-byte key behind `/v1/key/hmac` (kes-api.md §6). It is not derived from the
+/// The separate 32-byte key behind `/v1/key/hmac` (docs/compatibility.md, "HMAC"). It is not derived from the
 /// encryption key; each stored key carries its own.
 public struct HMACKey: Sendable, Hashable {
     public static let size = 32

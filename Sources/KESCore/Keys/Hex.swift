@@ -1,9 +1,12 @@
-/// Lowercase hexadecimal encoding.
+/// Hexadecimal text, the one encoder for identities, key IDs, SigV4 and test vectors. Written
+/// out rather than through Foundation's formatting, since identities are computed per connection.
 public enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let lower: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    /// Lowercase hex text of `bytes`.
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    /// Hex text of `bytes`, lowercase unless `uppercase`.
+    public static func encode(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String {
+        let digits = uppercase ? upper : lower
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {

@@ -1,4 +1,4 @@
-/// The AEAD scheme a master key uses (kes-api.md §5.1).
+/// The AEAD scheme a master key uses (docs/formats.md, "Keys").
 public enum KeyAlgorithm: Sendable, Hashable {
     /// HMAC-SHA256 key derivation, then AES-256-GCM.
     case aes256

@@ -1,4 +1,4 @@
-/// Format A: the JSON ciphertext KES wrote up to v0.19 (kes-api.md §5.4).
+/// Format A: the JSON ciphertext KES wrote up to v0.19 (docs/formats.md, "Ciphertexts").
 enum LegacyJSONCiphertext {
     /// Parses `{"aead":…,"id":…,"iv":…,"nonce":…,"bytes":…}`; nil on any deviation, including
     /// the obsolete `AES-256-GCM` scheme and wrong iv/nonce sizes.

@@ -1,4 +1,4 @@
-/// Format B: a MessagePack array `[algorithm, keyID, iv, nonce, sealed]` (kes-api.md §5.4).
+/// Format B: a MessagePack array `[algorithm, keyID, iv, nonce, sealed]` (docs/formats.md, "Ciphertexts").
 ///
 /// Only this one shape is supported, so a hand-written codec is both smaller and faster than a
 /// general MessagePack library.

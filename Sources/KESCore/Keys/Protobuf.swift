@@ -1,4 +1,4 @@
-/// The proto3 wire format, just enough for the stored-key messages of kes-api.md §5.7.
+/// The proto3 wire format, just enough for the stored-key messages in docs/formats.md, "Stored keys".
 enum ProtobufWireType: UInt8 {
     case varint = 0
     case fixed64 = 1

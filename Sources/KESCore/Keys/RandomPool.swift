@@ -1,10 +1,11 @@
+import Crypto
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
-import Synchronization
 
 /// Kernel randomness (`/dev/urandom`) fetched 4 KiB at a time.
 ///

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 extension SecretKey {
-    /// Seals in format B (MessagePack, §5.4) with a random iv and nonce.
+    /// Seals in format B (MessagePack; docs/formats.md, "Ciphertexts") with a random iv and nonce.
     public func encrypt(_ plaintext: [UInt8], context: [UInt8]) -> [UInt8] {
         encrypt(plaintext, context: context,
                 iv: randomBytes(count: Ciphertext.ivSize), nonce: randomBytes(count: Ciphertext.nonceSize))
@@ -24,14 +24,15 @@ extension SecretKey {
         return MessagePackCiphertext.encode(algorithm: algorithm, keyID: id, iv: iv, nonce: nonce, sealed: sealed)
     }
 
-    /// Opens formats A (JSON), B (MessagePack) and C (raw), detected as in §5.5 "Recommendation":
-    /// A/B use the ciphertext's algorithm name, C uses this key's algorithm. Any failure → DecryptionError.
+    /// Opens formats A (JSON), B (MessagePack) and C (raw), detected as docs/formats.md, "Detecting the format",
+    /// describes: A/B use the ciphertext's algorithm name, C uses this key's algorithm. Any failure → DecryptionError.
     public func decrypt(_ ciphertext: [UInt8], context: [UInt8]) throws(DecryptionError) -> [UInt8] {
         guard let parsed = Ciphertext.parse(ciphertext) else { throw DecryptionError() }
         return try open(parsed, context: context)
     }
 
-    /// The AEAD output (ciphertext ‖ tag) under the per-message key derived from `iv` (§5.3).
+    /// The AEAD output (ciphertext ‖ tag) under the per-message key derived from `iv`
+    /// (docs/formats.md, "Key derivation").
     func seal(_ plaintext: [UInt8], context: [UInt8], iv: [UInt8], nonce: [UInt8]) -> [UInt8] {
         precondition(iv.count == Ciphertext.ivSize && nonce.count == Ciphertext.nonceSize,
                      "iv must be 16 bytes and nonce 12 bytes")
@@ -77,7 +78,7 @@ extension SecretKey {
         }
     }
 
-    /// HMAC-SHA256(K, iv) for AES keys, HChaCha20(K, iv) for ChaCha20 keys (§5.3).
+    /// HMAC-SHA256(K, iv) for AES keys, HChaCha20(K, iv) for ChaCha20 keys (docs/formats.md, "Key derivation").
     private func derivedKey(iv: [UInt8], algorithm: KeyAlgorithm) -> SymmetricKey {
         switch algorithm {
         case .aes256:

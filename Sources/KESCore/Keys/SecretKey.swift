@@ -1,6 +1,6 @@
 import Crypto
 
-/// A 32-byte master key and the AEAD scheme it is used with (kes-api.md §5.1).
+/// A 32-byte master key and the AEAD scheme it is used with (docs/formats.md, "Keys").
 public struct SecretKey: Sendable, Hashable {
     public static let size = 32
 
@@ -11,7 +11,7 @@ public struct SecretKey: Sendable, Hashable {
 
     /// The raw key, exactly 32 bytes.
     public var bytes: [UInt8] { storage.bytes }
-    /// Lowercase hex of the first 16 bytes of SHA-256(bytes) (§5.2). Computed once, since every
+    /// Lowercase hex of the first 16 bytes of SHA-256(bytes): the key ID. Computed once, since every
     /// ciphertext carries it.
     public var id: String { storage.id }
     /// The key as swift-crypto holds it: every seal and open derives from it.

@@ -1,4 +1,4 @@
-/// The 2023 stored-key format: a JSON object (kes-api.md §5.7).
+/// The 2023 stored-key format: a JSON object (docs/formats.md, "Stored keys").
 extension StoredKey {
     /// The 2023 JSON format, field order version, bytes, algorithm (omitted for AES256),
     /// created_at, created_by (omitted if empty), byte-identical to what KES 2023 writes.

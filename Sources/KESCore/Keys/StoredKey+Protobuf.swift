@@ -1,4 +1,4 @@
-/// The current KES stored-key format: base64(protobuf KeyVersion) (kes-api.md §5.7).
+/// The current KES stored-key format: base64(protobuf KeyVersion) (docs/formats.md, "Stored keys").
 ///
 ///     message SecretKey  { bytes Key = 1; uint32 Type = 2; }   // 1 = AES256, 2 = ChaCha20
 ///     message HMACKey    { bytes Key = 1; uint32 Hash = 2; }   // 1 = SHA256

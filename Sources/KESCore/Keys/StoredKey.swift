@@ -1,4 +1,4 @@
-/// What a key store holds for one key name (kes-api.md §5.7).
+/// What a key store holds for one key name (docs/formats.md, "Stored keys").
 public struct StoredKey: Sendable, Hashable {
     public var secret: SecretKey
     /// nil for keys read from the 2023 JSON format, which has no HMAC key.
@@ -19,7 +19,7 @@ public struct StoredKey: Sendable, Hashable {
         StoredKey(secret: .random(algorithm), hmacKey: .random(), createdAt: at, createdBy: createdBy)
     }
 
-    /// Reads both the 2023 JSON text and the base64(protobuf KeyVersion) text (§5.7).
+    /// Reads both the 2023 JSON text and the base64(protobuf KeyVersion) text.
     /// Anything else throws.
     public init(parsing value: [UInt8]) throws(KeyFormatError) {
         // A key file may end with a newline if someone wrote it by hand.

@@ -1,4 +1,4 @@
-/// Validation of the path arguments of key, policy and identity routes (kes-api.md §3.2, TARGET rule 3).
+/// Validation of the path arguments of key, policy and identity routes (docs/compatibility.md, "Names" and "Lists").
 public enum Arguments {
     /// The longest name or list prefix, in bytes.
     public static let maxLength = 80

@@ -1,4 +1,4 @@
-/// A rejected path argument. `message` is the exact text of the 400 response body (kes-api.md §3.2).
+/// A rejected path argument. `message` is the exact text of the 400 response body (docs/compatibility.md, "Names").
 public struct InvalidArgument: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
 

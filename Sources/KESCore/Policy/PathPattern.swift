@@ -1,4 +1,4 @@
-/// A policy path pattern (TARGET rule 8).
+/// A policy path pattern (docs/compatibility.md, "Policies").
 ///
 /// It matches in two ways, and either is enough:
 /// 1. As a Go `path.Match` glob over the whole path: `*` matches a run of characters other than `/`, `?` one

@@ -1,4 +1,4 @@
-/// A named set of allow and deny path patterns (kes-api.md §9).
+/// A named set of allow and deny path patterns (docs/compatibility.md, "Policies").
 public struct Policy: Sendable {
     public let name: String
     public let allow: [PathPattern]

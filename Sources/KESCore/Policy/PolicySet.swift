@@ -32,8 +32,9 @@ public struct PolicySet: Sendable {
         self.assignments = assignments
     }
 
-    /// kes-api.md §9.2: the admin may do anything; an unassigned identity (or one whose policy is missing) nothing;
-    /// otherwise its policy decides. The empty identity is never authorized, even if the admin is configured empty.
+    /// KES's authorization order (docs/compatibility.md, "Policies"): the admin may do anything; an unassigned identity
+    /// (or one whose policy is missing) nothing; otherwise its policy decides. The empty identity is never authorized,
+    /// even if the admin is configured empty.
     public func authorize(_ identity: Identity, path: Substring) -> Decision {
         guard !identity.isEmpty else { return .denied }
         if identity == admin { return .allowed }

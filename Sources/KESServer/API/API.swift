@@ -9,56 +9,22 @@ struct API: Sendable {
         let settings = context.settings
         do {
             try authorize(request, settings: settings)
-            switch request.route {
-            case .version: return .now(version())
-            case .ready: return ready()
-            case .status: return status()
-            case .metrics: return .now(metrics())
-            case .api: return .now(apiDescription(settings: settings))
-            case .keyCreate: return try createKey(request)
-            case .keyImport: return try importKey(request)
-            case .keyDescribe: return try describeKey(request)
-            case .keyDelete: return try deleteKey(request)
-            case .keyList: return try listKeys(request)
-            case .keyGenerate: return try generate(request)
-            case .keyEncrypt: return try encrypt(request)
-            case .keyDecrypt: return try decrypt(request)
-            case .keyHMAC: return try hmac(request)
-            case .policyDescribe: return .now(try describePolicy(request, settings: settings))
-            case .policyRead: return .now(try readPolicy(request, settings: settings))
-            case .policyList: return .now(try listPolicies(request, settings: settings))
-            case .identityDescribe: return .now(try describeIdentity(request, settings: settings))
-            case .identitySelfDescribe: return .now(try describeSelf(request, settings: settings))
-            case .identityList: return .now(try listIdentities(request, settings: settings))
-            case .logError: return .stream(context.errorLog.stream)
-            case .logAudit: return .stream(context.audit.stream)
-            case .secretCreate: return try createSecret(request)
-            case .secretDescribe: return try describeSecret(request, includeBytes: false)
-            case .secretRead: return try describeSecret(request, includeBytes: true)
-            case .secretDelete: return try deleteKey(request)
-            case .secretList: return try listKeys(request)
-            }
+            return try request.route.handler(self, request, settings)
         } catch {
             return .now(.error(error))
         }
     }
 
-    /// Path arguments are validated before authorization, as KES 2023 does, so a bad
-    /// name is a 400 for everyone.
     private func authorize(_ request: APIRequest, settings: ServerSettings) throws(RequestError) {
-        switch request.route {
-        case .keyCreate, .keyImport, .keyDescribe, .keyDelete, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC,
-             .policyDescribe, .policyRead, .identityDescribe, .secretCreate, .secretDescribe, .secretRead, .secretDelete:
-            try validateName(request.argument)
-        case .keyList, .policyList, .identityList, .secretList:
-            _ = try listPrefix(request.argument)
-        default:
-            break
+        switch request.route.argument {
+        case .name: try validateName(request.argument)
+        case .listPrefix: _ = try listPrefix(request.argument)
+        case .none: break
         }
         switch request.route.authorization {
         case .none:
             return
-        case .policyUnlessSkipped where settings.skipAuth.contains(request.route):
+        case .policyUnlessSkipped where settings.routes.skipsAuth(request.route):
             return
         case .policy, .policyUnlessSkipped:
             guard let identity = request.identity else { throw RequestError.noCertificate }
@@ -99,7 +65,7 @@ struct API: Sendable {
     }
 }
 
-/// A list response page (TARGET rule 3): names sorted, at most 1000, `continue_at` naming the next page.
+/// A list response page (docs/compatibility.md, "Lists"): names sorted, at most 1000, `continue_at` naming the next page.
 enum ListPage {
     static let limit = 1000
 

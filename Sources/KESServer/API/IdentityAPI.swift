@@ -21,7 +21,7 @@ extension API {
         return .json(json)
     }
 
-    /// TARGET rule 9: `policy` is the policy's name, with `allow`/`deny` beside it, as Go clients decode it.
+    /// docs/compatibility.md, "Self-describe": `policy` is the policy's name, with `allow`/`deny` beside it, as Go clients decode it.
     func describeSelf(_ request: APIRequest, settings: ServerSettings) throws(RequestError) -> APIResponse {
         guard let identity = request.identity, !identity.isEmpty else { throw RequestError.identityNotFound }
         let policies = settings.policySet

@@ -98,7 +98,7 @@ extension API {
         let plaintext = try body.bytes("plaintext")
         let context = try body.bytes("context")
         return withKey(String(request.argument)) { key in
-            return .json(Self.base64Object("ciphertext", key.secret.encrypt(plaintext, context: context)))
+            .json(Self.base64Object("ciphertext", key.secret.encrypt(plaintext, context: context)))
         }
     }
 
@@ -114,7 +114,7 @@ extension API {
         }
     }
 
-    /// TARGET rule 5: `message` is base64; text that is not base64 is taken as its UTF-8 bytes.
+    /// docs/compatibility.md, "HMAC": `message` is base64; text that is not base64 is taken as its UTF-8 bytes.
     func hmac(_ request: APIRequest) throws(RequestError) -> APIOutcome {
         let text = try body(request).string("message") ?? ""
         let message = Base64.decode(text) ?? Array(text.utf8)

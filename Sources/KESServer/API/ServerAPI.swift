@@ -26,7 +26,7 @@ extension API {
         }
     }
 
-    /// TARGET rule 4: uptime in seconds, latency in milliseconds, and unreachable implies unavailable.
+    /// docs/compatibility.md, "Status": uptime in seconds, latency in milliseconds, and unreachable implies unavailable.
     func status() -> APIOutcome {
         .later { [context] in
             var latency: Duration?
@@ -70,12 +70,12 @@ extension API {
     func apiDescription(settings: ServerSettings) -> APIResponse {
         var json = JSONWriter(capacity: 2048)
         json.beginArray()
-        for route in Route.allCases {
+        for route in Route.table {
             json.beginObject()
             json.field("method", route.methods[0].rawValue)
             json.field("path", route.path)
             json.field("max_body", route.maxBody)
-            json.field("timeout", Int(settings.timeout(for: route).components.seconds))
+            json.field("timeout", Int(settings.routes.timeout(for: route).components.seconds))
             json.endObject()
         }
         json.endArray()

@@ -1,3 +1,4 @@
+import KESCore
 import NIOHTTP1
 
 /// What a handler answers: a status and a body with its content type.
@@ -41,24 +42,34 @@ struct RequestError: Error, Sendable {
 
     static func badRequest(_ message: String) -> RequestError { RequestError(status: .badRequest, message: message) }
 
-    static let keyNotFound = RequestError(status: .notFound, message: "key does not exist")
-    static let keyExists = RequestError(status: .badRequest, message: "key already exists")
-    static let notAuthorized = RequestError(status: .forbidden, message: "not authorized: insufficient permissions")
-    static let notAuthentic = RequestError(status: .badRequest, message: "decryption failed: ciphertext is not authentic")
-    static let policyNotFound = RequestError(status: .notFound, message: "policy does not exist")
-    static let identityNotFound = RequestError(status: .notFound, message: "identity does not exist")
-    static let notImplemented = RequestError(status: .notImplemented, message: "not implemented")
-    static let noCertificate = RequestError(status: .badRequest, message: "no client certificate is present")
-    static let bodyTooLarge = RequestError(status: .badRequest, message: "http: request body too large")
-    static let hmacUnsupported = RequestError(status: .conflict, message: "key does not support HMAC")
-    static let failedToCreate = RequestError(status: .badGateway, message: "bad gateway: failed to create key")
-    static let failedToAccess = RequestError(status: .badGateway, message: "bad gateway: failed to access key")
-    static let failedToDelete = RequestError(status: .badGateway, message: "bad gateway: failed to delete key")
-    static let failedToList = RequestError(status: .badGateway, message: "bad gateway: failed to list keys")
-    static let keyStoreUnreachable = RequestError(status: .gatewayTimeout, message: "key store is not reachable")
-    static let keyStoreUnavailable = RequestError(status: .badGateway, message: "key store is unavailable")
+    static let keyNotFound = RequestError(.keyNotFound)
+    static let keyExists = RequestError(.keyExists)
+    static let notAuthorized = RequestError(.notAuthorized)
+    static let notAuthentic = RequestError(.notAuthentic)
+    static let policyNotFound = RequestError(.policyNotFound)
+    static let identityNotFound = RequestError(.identityNotFound)
+    static let notImplemented = RequestError(.notImplemented)
+    static let noCertificate = RequestError(.noCertificate)
+    static let bodyTooLarge = RequestError(.bodyTooLarge)
+    static let hmacUnsupported = RequestError(.hmacUnsupported)
+    static let failedToCreate = RequestError(.failedToCreate)
+    static let failedToAccess = RequestError(.failedToAccess)
+    static let failedToDelete = RequestError(.failedToDelete)
+    static let failedToList = RequestError(.failedToList)
+    static let keyStoreUnreachable = RequestError(.keyStoreUnreachable)
+    static let keyStoreUnavailable = RequestError(.keyStoreUnavailable)
+
+    init(status: HTTPResponseStatus, message: String, kind: Kind = .plain) {
+        self.status = status
+        self.message = message
+        self.kind = kind
+    }
+
+    init(_ error: WireError, kind: Kind = .plain) {
+        self.init(status: HTTPResponseStatus(statusCode: error.status), message: error.message, kind: kind)
+    }
 
     static func methodNotAllowed(_ allowed: String) -> RequestError {
-        RequestError(status: .methodNotAllowed, message: "method not allowed", kind: .methodNotAllowed(allowed))
+        RequestError(.methodNotAllowed, kind: .methodNotAllowed(allowed))
     }
 }

@@ -1,20 +1,16 @@
+import NIOHTTP1
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOHTTP1
 
-/// The fixed KES route table (TARGET rule 2). Prefix routes end in `/` and take the
-/// rest of the path as their argument.
-enum Route: Int, CaseIterable, Sendable {
-    case version, ready, status, metrics, api
-    case keyCreate, keyImport, keyDescribe, keyDelete, keyList, keyGenerate, keyEncrypt, keyDecrypt, keyHMAC
-    case policyDescribe, policyRead, policyList
-    case identityDescribe, identitySelfDescribe, identityList
-    case logError, logAudit
-    case secretCreate, secretDescribe, secretRead, secretDelete, secretList
-
+/// One API route, described once. Method checks, `Accept` headers, body limits, deadlines,
+/// authorization, metering, auditing, `/v1/api` and the handler all come from this value, so a
+/// new route is one entry in `Route.table`.
+final class Route: Sendable, CustomStringConvertible {
+    /// Who may call a route.
     enum Authorization: Sendable {
         /// Admin or an allowing policy.
         case policy
@@ -24,93 +20,69 @@ enum Route: Int, CaseIterable, Sendable {
         case none
     }
 
-    var path: String {
-        switch self {
-        case .version: "/version"
-        case .ready: "/v1/ready"
-        case .status: "/v1/status"
-        case .metrics: "/v1/metrics"
-        case .api: "/v1/api"
-        case .keyCreate: "/v1/key/create/"
-        case .keyImport: "/v1/key/import/"
-        case .keyDescribe: "/v1/key/describe/"
-        case .keyDelete: "/v1/key/delete/"
-        case .keyList: "/v1/key/list/"
-        case .keyGenerate: "/v1/key/generate/"
-        case .keyEncrypt: "/v1/key/encrypt/"
-        case .keyDecrypt: "/v1/key/decrypt/"
-        case .keyHMAC: "/v1/key/hmac/"
-        case .policyDescribe: "/v1/policy/describe/"
-        case .policyRead: "/v1/policy/read/"
-        case .policyList: "/v1/policy/list/"
-        case .identityDescribe: "/v1/identity/describe/"
-        case .identitySelfDescribe: "/v1/identity/self/describe"
-        case .identityList: "/v1/identity/list/"
-        case .logError: "/v1/log/error"
-        case .logAudit: "/v1/log/audit"
-        case .secretCreate: "/v1/secret/create/"
-        case .secretDescribe: "/v1/secret/describe/"
-        case .secretRead: "/v1/secret/read/"
-        case .secretDelete: "/v1/secret/delete/"
-        case .secretList: "/v1/secret/list/"
-        }
+    /// What the path argument of a prefix route is, checked before authorization, as KES does,
+    /// so that a malformed name is a 400 for every caller.
+    enum Argument: Sendable {
+        case none
+        /// A key, policy or identity name.
+        case name
+        /// A list prefix, with an optional trailing `*`.
+        case listPrefix
     }
 
-    var isPrefix: Bool { path.utf8.last == UInt8(ascii: "/") }
+    /// How a route answers, given the API, the request and the settings snapshot it runs under.
+    typealias Handler = @Sendable (API, APIRequest, ServerSettings) throws(RequestError) -> APIOutcome
 
-    /// Methods that the route accepts (TARGET rule 1). The first is the one `/v1/api` shows.
-    var methods: [HTTPMethod] {
-        switch self {
-        case .keyCreate, .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC: [.PUT, .POST]
-        case .secretCreate: [.POST, .PUT]
-        case .keyDelete, .secretDelete: [.DELETE]
-        default: [.GET]
-        }
-    }
-
-    var acceptHeader: String { methods.map(\.rawValue).joined(separator: ", ") }
-
-    /// `methods.contains(method)` without building the array: it runs on every request.
-    func accepts(_ method: HTTPMethod) -> Bool {
-        switch self {
-        case .keyCreate, .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC, .secretCreate:
-            method == .PUT || method == .POST
-        case .keyDelete, .secretDelete: method == .DELETE
-        default: method == .GET
-        }
-    }
-
-    var maxBody: Int {
-        switch self {
-        case .keyImport, .keyGenerate, .keyEncrypt, .keyDecrypt, .keyHMAC, .secretCreate: 1 << 20
-        default: 0
-        }
-    }
-
-    var defaultTimeout: Duration {
-        switch self {
-        case .logError, .logAudit: .zero
-        default: .seconds(15)
-        }
-    }
-
-    var authorization: Authorization {
-        switch self {
-        case .version, .identitySelfDescribe: .none
-        case .ready, .status, .metrics, .api: .policyUnlessSkipped
-        default: .policy
-        }
-    }
-
+    /// Position in `Route.table`; per-route settings are arrays indexed by it.
+    let index: Int
+    /// The path; prefix routes end in `/` and take the rest of the path as their argument.
+    let path: String
+    /// Other whole paths that reach this route (`/ready` for `/v1/ready`).
+    let aliases: [String]
+    /// Accepted methods; the first is the one `/v1/api` shows.
+    let methods: [HTTPMethod]
+    let maxBody: Int
+    /// `.zero` means no deadline (log streams).
+    let defaultTimeout: Duration
+    let authorization: Authorization
+    let argument: Argument
     /// Readiness probes and scrapes would drown the request metrics, as in KES.
-    var isMetered: Bool {
-        switch self {
-        case .ready, .metrics: false
-        default: true
-        }
+    let isMetered: Bool
+    let handler: Handler
+
+    let isPrefix: Bool
+    /// The `Accept` header of a 405 answer.
+    let acceptHeader: String
+
+    init(
+        _ index: Int, _ path: String, aliases: [String] = [], methods: [HTTPMethod] = [.GET], maxBody: Int = 0,
+        timeout: Duration = .seconds(15), authorization: Authorization = .policy, argument: Argument = .none,
+        isMetered: Bool = true, handler: @escaping Handler
+    ) {
+        self.index = index
+        self.path = path
+        self.aliases = aliases
+        self.methods = methods
+        self.maxBody = maxBody
+        self.defaultTimeout = timeout
+        self.authorization = authorization
+        self.argument = argument
+        self.isMetered = isMetered
+        self.handler = handler
+        self.isPrefix = path.utf8.last == UInt8(ascii: "/")
+        self.acceptHeader = methods.map(\.rawValue).joined(separator: ", ")
     }
 
-    var isStream: Bool { self == .logError || self == .logAudit }
+    var description: String { path }
+
+    func accepts(_ method: HTTPMethod) -> Bool {
+        methods.contains(method)
+    }
+
+    /// The route a path names (`path` or an alias), for settings keyed by path.
+    static func named(_ path: String) -> Route? {
+        table.first { $0.path == path || $0.aliases.contains(path) }
+    }
 
     /// Finds the route for a decoded URL path, returning the argument of prefix routes.
     /// Compares raw UTF-8 bytes against tables built once, since this runs on every request:
@@ -121,7 +93,8 @@ enum Route: Int, CaseIterable, Sendable {
             for (candidate, route) in exactTable where candidate.count == bytes.count && equal(bytes, candidate) {
                 return (route, bytes.count)
             }
-            for (prefix, route) in prefixTable where bytes.count >= prefix.count && equal(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) {
+            for (prefix, route) in prefixTable
+            where bytes.count >= prefix.count && equal(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) {
                 return (route, prefix.count)
             }
             return nil
@@ -136,15 +109,13 @@ enum Route: Int, CaseIterable, Sendable {
         }
     }
 
-    /// Whole paths: the fixed routes, and prefix routes called without their trailing slash.
-    private static let exactTable: [([UInt8], Route)] = {
-        var table = Route.allCases.map { route in
-            (Array((route.isPrefix ? String(route.path.dropLast()) : route.path).utf8), route)
-        }
-        table.append((Array("/ready".utf8), .ready))
-        return table
-    }()
+    /// Whole paths: the fixed routes, their aliases, and prefix routes called without their
+    /// trailing slash.
+    private static let exactTable: [([UInt8], Route)] = table.flatMap { route in
+        let main = Array((route.isPrefix ? String(route.path.dropLast()) : route.path).utf8)
+        return [(main, route)] + route.aliases.map { (Array($0.utf8), route) }
+    }
 
-    /// Prefix routes, key routes first because MinIO calls them most.
-    private static let prefixTable: [([UInt8], Route)] = Route.allCases.filter(\.isPrefix).map { (Array($0.path.utf8), $0) }
+    /// Prefix routes, in table order: key routes come first because MinIO calls them most.
+    private static let prefixTable: [([UInt8], Route)] = table.filter(\.isPrefix).map { (Array($0.path.utf8), $0) }
 }

@@ -2,7 +2,7 @@ import Foundation
 import KESCore
 import Synchronization
 
-/// One audit event per API call (TARGET rule 10), in KES 2023's JSON shape.
+/// One audit event per API call (docs/compatibility.md, "Audit log"), in KES 2023's JSON shape.
 final class AuditLog: Sendable {
     let stream = LogStream(name: "audit")
     private let writeToStdout: Atomic<Bool>

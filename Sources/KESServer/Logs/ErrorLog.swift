@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The server's error log (TARGET rule 11): each line goes to stderr (unless
+/// The server's error log (docs/compatibility.md, "Error log"): each line goes to stderr (unless
 /// `log.error: off`), to every `/v1/log/error` subscriber and to `kes_log_error_events`.
 public final class ErrorLog: Sendable {
     let stream: LogStream

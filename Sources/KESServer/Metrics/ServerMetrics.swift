@@ -2,7 +2,7 @@ import Foundation
 import Prometheus
 import Synchronization
 
-/// The Prometheus metrics KES exposes (kes-api.md §11.1), with KES's names and help texts.
+/// The Prometheus metrics KES exposes (docs/formats.md, "Metrics"), with KES's names and help texts.
 ///
 /// Request counters are created on first use of a status code, because KES omits a
 /// counter family that has never been observed and Go clients reject zero-series families.

@@ -1,4 +1,3 @@
-import KESConfig
 import KESCore
 import KESKeyStore
 import Logging
@@ -9,14 +8,47 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
+/// Everything the server is built from. It reads no files: the caller (the config bootstrap,
+/// the dev server, a test) builds these values.
+public struct ServerConfiguration: Sendable {
+    /// `host:port`; port 0 picks a free port (see `KESServer.localPort`).
+    public var address: String
+    public var tls: ServerTLSConfiguration
+    public var settings: ServerSettings
+    public var keyStore: any KeyStore
+    public var cachePolicy: CachePolicy
+    /// Keys created at start (and on reload) when they are missing, owned by the admin.
+    public var declaredKeys: [String]
+    /// How long a keep-alive connection may sit unused; KES closes them after 90 s.
+    public var idleTimeout: Duration
+    /// How long a graceful shutdown waits for requests in progress before it cuts them.
+    public var drainTimeout: Duration
+
+    public init(
+        address: String, tls: ServerTLSConfiguration, settings: ServerSettings, keyStore: any KeyStore,
+        cachePolicy: CachePolicy = CachePolicy(), declaredKeys: [String] = [],
+        idleTimeout: Duration = .seconds(90), drainTimeout: Duration = .seconds(30)
+    ) {
+        self.address = address
+        self.tls = tls
+        self.settings = settings
+        self.keyStore = keyStore
+        self.cachePolicy = cachePolicy
+        self.declaredKeys = declaredKeys
+        self.idleTimeout = idleTimeout
+        self.drainTimeout = drainTimeout
+    }
+}
+
 /// A KES-compatible HTTPS server over one key store.
 ///
-/// `start()` binds and returns; `run()` (the ServiceLifecycle entry point) starts,
-/// then serves until graceful shutdown and closes the listener.
+/// `start()` binds and returns; `run()` (the ServiceLifecycle entry point) starts, serves until
+/// graceful shutdown, then drains: it stops accepting, lets the requests in progress finish (up
+/// to `drainTimeout`), closes the connections and the key store.
 public final class KESServer: Service, Sendable {
     let context: ServerContext
     private let tls: Mutex<NIOSSLContext>
-    /// `tls.auth` as the server started; the chain-checking mode is fixed per listener.
+    /// Whether the listener checks client chains; fixed per listener, like the handler it installs.
     private let verifiesClientChains: Bool
     private let address: String
     private let group: any EventLoopGroup
@@ -24,28 +56,22 @@ public final class KESServer: Service, Sendable {
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let declaredKeys: Mutex<[String]>
     private let idleTimeout: TimeAmount
+    private let drainTimeout: Duration
 
     public var logger: Logger { context.logger }
     public var errorLog: ErrorLog { context.errorLog }
 
-    /// - Parameters:
-    ///   - address: overrides `config.address` (`--addr`).
-    ///   - idleTimeout: how long a keep-alive connection may sit unused; KES closes them after 90 s.
-    public init(config: ServerConfig, keyStore: any KeyStore, address: String? = nil,
-                idleTimeout: Duration = .seconds(90),
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
-        let settings = try ServerSettings(config: config, adminCreatedAt: .now())
-        let cache = KeyCache(store: keyStore, policy: CachePolicy(
-            expiryAny: config.cache.expiryAny, expiryUnused: config.cache.expiryUnused,
-            expiryOffline: config.cache.expiryOffline
-        ))
-        self.context = ServerContext(cache: cache, settings: settings)
-        self.tls = Mutex(try ServerTLS.makeContext(config: config.tls, optionalClientCertificate: !settings.skipAuth.isEmpty))
-        self.verifiesClientChains = config.tls.auth
-        self.address = address ?? config.address
+    public init(configuration: ServerConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        let cache = KeyCache(store: configuration.keyStore, policy: configuration.cachePolicy)
+        self.context = ServerContext(cache: cache, settings: configuration.settings)
+        self.tls = Mutex(try ServerTLS.makeContext(
+            configuration.tls, optionalClientCertificate: configuration.settings.routes.skipsAnyAuth))
+        self.verifiesClientChains = configuration.tls.verifiesClientChains
+        self.address = configuration.address
         self.group = group
-        self.declaredKeys = Mutex(config.keys)
-        self.idleTimeout = .nanoseconds(idleTimeout.wholeNanoseconds)
+        self.declaredKeys = Mutex(configuration.declaredKeys)
+        self.idleTimeout = .nanoseconds(configuration.idleTimeout.wholeNanoseconds)
+        self.drainTimeout = configuration.drainTimeout
     }
 
     /// The bound address once started (useful with port 0).
@@ -53,7 +79,7 @@ public final class KESServer: Service, Sendable {
         listener.withLock { $0?.localAddress?.port }
     }
 
-    /// Creates declarative keys, binds the listener and starts serving.
+    /// Creates declared keys, binds the listener and starts serving.
     public func start() async throws {
         try await createDeclaredKeys()
         let (host, port) = try Self.split(address)
@@ -71,7 +97,7 @@ public final class KESServer: Service, Sendable {
                     let sslContext = self.tls.withLock { $0 }
                     let sslHandler: NIOSSLServerHandler
                     if acceptAnyCertificate {
-                        // KES authorizes by identity, so any certificate passes the TLS layer (TARGET rule 12);
+                        // KES authorizes by identity, so any certificate passes the TLS layer;
                         // BoringSSL still checks the client's proof of key possession.
                         sslHandler = NIOSSLServerHandler(context: sslContext, customVerificationCallback: { _, promise in
                             promise.succeed(.certificateVerified)
@@ -81,8 +107,6 @@ public final class KESServer: Service, Sendable {
                     }
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(sslHandler)
-                    // ConnectionHandler writes response bytes itself and does the pipelining, idle and
-                    // protocol-error work of NIO's server pipeline handlers (see its comment).
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try sync.addHandler(ConnectionHandler(context: context, idleTimeout: idleTimeout))
                 }
@@ -92,6 +116,8 @@ public final class KESServer: Service, Sendable {
         listener.withLock { $0 = channel }
     }
 
+    /// Serves until graceful shutdown, running the cache's health checks and expiry sweeps
+    /// beside it; then drains and closes the key store.
     public func run() async throws {
         try await start()
         let logger = context.logger
@@ -101,6 +127,7 @@ public final class KESServer: Service, Sendable {
                 group.addTask { await cache.run(logger: logger) }
                 let closed = listener.withLock { $0?.closeFuture }
                 try? await closed?.get()
+                await drainConnections()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -109,7 +136,7 @@ public final class KESServer: Service, Sendable {
         await cache.store.close()
     }
 
-    /// Stops accepting connections. In-flight requests finish on their connections.
+    /// Stops accepting connections; `run()` then drains the open ones.
     public func shutdown() {
         let channel = listener.withLock { $0 }
         channel?.close(promise: nil)
@@ -118,8 +145,30 @@ public final class KESServer: Service, Sendable {
     /// Stops accepting connections and drops every open one, as a crashed or killed server would.
     public func shutdownNow() {
         shutdown()
-        let open = connections.withLock { Array($0.values) }
-        for channel in open { channel.close(promise: nil) }
+        for channel in openConnections() { channel.close(promise: nil) }
+    }
+
+    /// Asks every connection to finish the request it is on and close, waits for them up to
+    /// `drainTimeout`, then closes whatever is left.
+    public func drainConnections() async {
+        let open = openConnections()
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(DrainConnection())
+        }
+        let clock = ContinuousClock()
+        let giveUp = clock.now + drainTimeout
+        while !openConnections().isEmpty, clock.now < giveUp {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let left = openConnections()
+        if !left.isEmpty {
+            context.errorLog.log("http: shutdown: closing \(left.count) connection(s) still busy after \(drainTimeout)")
+            for channel in left { channel.close(promise: nil) }
+        }
+    }
+
+    private func openConnections() -> [any Channel] {
+        connections.withLock { Array($0.values) }
     }
 
     private func track(_ channel: any Channel) {
@@ -130,17 +179,16 @@ public final class KESServer: Service, Sendable {
         }
     }
 
-    /// Applies a new config: policies, identities, API settings, log switches and the TLS
-    /// certificate. On any error the old state stays and the error is thrown.
-    public func reload(config: ServerConfig) throws {
-        let settings = try ServerSettings(config: config, adminCreatedAt: context.settings.adminCreatedAt)
-        let newTLS = try ServerTLS.makeContext(config: config.tls, optionalClientCertificate: !settings.skipAuth.isEmpty)
-        context.apply(settings)
-        tls.withLock { $0 = newTLS }
-        declaredKeys.withLock { $0 = config.keys }
+    /// Applies new policies, identities, route settings, log switches and TLS certificate. On
+    /// any error the running state stays and the error is thrown.
+    public func reload(settings: ServerSettings, tls: ServerTLSConfiguration, declaredKeys: [String]) throws {
+        let newTLS = try ServerTLS.makeContext(tls, optionalClientCertificate: settings.routes.skipsAnyAuth)
+        context.apply(settings.keepingAdminCreation(of: context.settings))
+        self.tls.withLock { $0 = newTLS }
+        self.declaredKeys.withLock { $0 = declaredKeys }
     }
 
-    /// Creates the config's `keys:` that don't exist yet, owned by the admin.
+    /// Creates the declared keys that don't exist yet, owned by the admin.
     public func createDeclaredKeys() async throws {
         let names = declaredKeys.withLock { $0 }
         let admin = context.settings.policySet.admin.rawValue

@@ -1,56 +1,100 @@
-import KESConfig
 import KESCore
 
-/// Everything a SIGHUP can change: policies, identities, API settings and log switches.
-/// Requests read one immutable snapshot (one retain, not a copy), so a reload never tears a request in half.
-final class ServerSettings: Sendable {
-    let policySet: PolicySet
+/// Everything a reload can change: policies, identities, route settings and log switches.
+/// Requests read one immutable snapshot (one retain, not a copy), so a reload never tears a
+/// request in half.
+public final class ServerSettings: Sendable {
+    public let policySet: PolicySet
+    public let routes: RouteSettings
+    /// Audit events also go to stdout (`log.audit`).
+    public let auditToStdout: Bool
+    /// Error events also go to stderr (`log.error`).
+    public let errorToStderr: Bool
+    /// When these policies took effect; policy and identity descriptions show it.
     let policiesCreatedAt: Timestamp
+    /// When the server started; the admin identity's description shows it, across reloads.
     let adminCreatedAt: Timestamp
-    /// Per-route timeouts from the `api:` section; other routes keep `Route.defaultTimeout`.
-    let timeouts: [Route: Duration]
-    let skipAuth: Set<Route>
-    let auditToStdout: Bool
-    let errorToStderr: Bool
 
-    init(config: ServerConfig, adminCreatedAt: Timestamp, now: Timestamp = .now()) throws(SettingsError) {
-        let policies = config.policies.map { policy in
-            (policy: Policy(name: policy.name, allow: policy.allow, deny: policy.deny),
-             identities: policy.identities.map { Identity($0) })
-        }
-        do {
-            policySet = try PolicySet(admin: Identity(config.adminIdentity), policies: policies)
-        } catch {
-            throw SettingsError(message: "config: policy: \(error)")
-        }
-        policiesCreatedAt = now
-        self.adminCreatedAt = adminCreatedAt
-        var timeouts: [Route: Duration] = [:]
-        var skipAuth: Set<Route> = []
-        for (path, settings) in config.api {
-            guard let route = Route.allCases.first(where: { $0.path == path || ($0 == .ready && path == "/ready") }) else {
-                throw SettingsError(message: "config: api: '\(path)' is not an API path")
-            }
-            if let timeout = settings.timeout, timeout > .zero { timeouts[route] = timeout }
-            if settings.skipAuth {
-                guard route.authorization == .policyUnlessSkipped else {
-                    throw SettingsError(message: "config: api.\(path).skip_auth: authentication can only be skipped for /v1/ready, /v1/status, /v1/metrics and /v1/api")
-                }
-                skipAuth.insert(route)
-            }
-        }
-        self.timeouts = timeouts
-        self.skipAuth = skipAuth
-        auditToStdout = config.log.audit
-        errorToStderr = config.log.error
+    public convenience init(
+        policySet: PolicySet, routes: RouteSettings = RouteSettings(), auditToStdout: Bool = false, errorToStderr: Bool = true
+    ) {
+        let now = Timestamp.now()
+        self.init(policySet: policySet, routes: routes, auditToStdout: auditToStdout, errorToStderr: errorToStderr,
+                  policiesCreatedAt: now, adminCreatedAt: now)
     }
 
+    init(policySet: PolicySet, routes: RouteSettings, auditToStdout: Bool, errorToStderr: Bool,
+         policiesCreatedAt: Timestamp, adminCreatedAt: Timestamp) {
+        self.policySet = policySet
+        self.routes = routes
+        self.auditToStdout = auditToStdout
+        self.errorToStderr = errorToStderr
+        self.policiesCreatedAt = policiesCreatedAt
+        self.adminCreatedAt = adminCreatedAt
+    }
+
+    /// The same settings, with the admin's creation time carried over from a running server.
+    func keepingAdminCreation(of running: ServerSettings) -> ServerSettings {
+        ServerSettings(policySet: policySet, routes: routes, auditToStdout: auditToStdout, errorToStderr: errorToStderr,
+                       policiesCreatedAt: policiesCreatedAt, adminCreatedAt: running.adminCreatedAt)
+    }
+}
+
+/// Per-route overrides (the config's `api:` section): deadlines and skipped authentication.
+public struct RouteSettings: Sendable {
+    /// Indexed by `Route.index`; nil keeps the route's default.
+    private var timeouts: [Duration?]
+    private var skipAuth: [Bool]
+
+    public init() {
+        timeouts = Array(repeating: nil, count: Route.table.count)
+        skipAuth = Array(repeating: false, count: Route.table.count)
+    }
+
+    /// - Parameters:
+    ///   - timeouts: deadlines by route path (`/v1/key/generate/`); zero keeps the default.
+    ///   - skipAuth: paths whose callers need no policy.
+    /// - Throws: `SettingsError` naming a path that is no route, or a route whose
+    ///   authentication cannot be skipped.
+    public init(timeouts: [String: Duration], skipAuth: Set<String>) throws(SettingsError) {
+        self.init()
+        for (path, timeout) in timeouts {
+            let route = try Self.route(path)
+            if timeout > .zero { self.timeouts[route.index] = timeout }
+        }
+        for path in skipAuth {
+            let route = try Self.route(path)
+            guard route.authorization == .policyUnlessSkipped else {
+                throw SettingsError(
+                    message: "api.\(path).skip_auth: authentication can only be skipped for /v1/ready, /v1/status, /v1/metrics and /v1/api")
+            }
+            self.skipAuth[route.index] = true
+        }
+    }
+
+    private static func route(_ path: String) throws(SettingsError) -> Route {
+        guard let route = Route.named(path) else { throw SettingsError(message: "api: '\(path)' is not an API path") }
+        return route
+    }
+
+    /// True when any route takes callers without a certificate check, so TLS must let
+    /// certificate-less clients in.
+    public var skipsAnyAuth: Bool { skipAuth.contains(true) }
+
     func timeout(for route: Route) -> Duration {
-        timeouts[route] ?? route.defaultTimeout
+        timeouts[route.index] ?? route.defaultTimeout
+    }
+
+    func skipsAuth(_ route: Route) -> Bool {
+        skipAuth[route.index]
     }
 }
 
 public struct SettingsError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

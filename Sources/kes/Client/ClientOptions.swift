@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KESClient
 
-/// Flags every client command takes, and the `KES_*` environment (kes-api.md §12.4).
+/// Flags every client command takes, and the `KES_*` environment (as KES's own CLI reads them; docs/formats.md, "Identities and API keys").
 struct ClientOptions: ParsableArguments {
     @Flag(name: [.customShort("k"), .long], help: "Skip verification of the server's certificate.")
     var insecure = false

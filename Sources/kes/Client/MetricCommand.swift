@@ -1,21 +1,22 @@
 import ArgumentParser
 import Foundation
 import KESClient
+import KESCore
 
 /// `kes metric`: a summary of the server's Prometheus metrics, once or every `--rate`.
 struct MetricCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "metric", abstract: "Show the server's metrics.")
     @OptionGroup var options: ClientOptions
-    @Option(name: .long, help: "Refresh every N seconds until interrupted (e.g. 5 or 5s).") var rate: String?
+    @Option(name: .long, help: "Refresh at this interval until interrupted (a duration: 5s, 500ms, 1m).") var rate: String?
     @Flag(name: .long, help: "Print the raw Prometheus text.") var raw = false
 
     func run() async throws {
         var interval: Duration?
         if let rate {
-            guard let seconds = Double(rate.hasSuffix("s") ? String(rate.dropLast()) : rate), seconds > 0 else {
-                throw ClientRun.fail(UsageFailure("invalid --rate '\(rate)': use seconds, e.g. 5s"))
+            guard let parsed = try? parseGoDuration(rate), parsed > .zero else {
+                throw ClientRun.fail(UsageFailure("invalid --rate '\(rate)': use a duration such as 5s or 500ms"))
             }
-            interval = .milliseconds(Int(seconds * 1000))
+            interval = parsed
         }
         try await ClientRun.run(options) { client in
             repeat {

@@ -1,4 +1,5 @@
 import Foundation
+import KESClient
 
 /// Terminal styling: ANSI colour only when the stream is a terminal (or forced).
 struct Style: Sendable {
@@ -111,8 +112,6 @@ enum Output {
         return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 }
-
-import KESClient
 
 extension JSONEncoder {
     /// The SDK's KES-shaped JSON, pretty-printed for people who pipe it into jq.

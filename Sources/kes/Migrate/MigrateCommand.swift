@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import KESConfig
 import KESKeyStore
 import Logging
 
@@ -41,8 +40,8 @@ struct MigrateCommand: AsyncParsableCommand {
         let source: any KeyStore
         let destination: any KeyStore
         do {
-            source = try await Self.openStore(config: from, role: "source", logger: logger)
-            destination = try await Self.openStore(config: to, role: "destination", logger: logger)
+            source = try await MigrationConfig.openStore(path: from, role: "source", logger: logger)
+            destination = try await MigrationConfig.openStore(path: to, role: "destination", logger: logger)
         } catch let error as UsageFailure {
             throw ClientRun.fail(error)
         } catch {
@@ -69,14 +68,5 @@ struct MigrateCommand: AsyncParsableCommand {
             print(summary.render(style: Style(mode: .auto)))
         }
         if !summary.failed.isEmpty { throw ExitCode(1) }
-    }
-
-    static func openStore(config path: String, role: String, logger: Logger) async throws -> any KeyStore {
-        let config = try MigrationConfig.load(path: path, role: role)
-        do {
-            return try await KeyStoreFactory.open(config, logger: logger)
-        } catch {
-            throw CommandFailure("cannot open the \(role) key store of '\(path)': \(error)")
-        }
     }
 }

@@ -1,33 +1,23 @@
-import Foundation
+import KESBootstrap
 import KESConfig
+import KESKeyStore
+import Logging
 
-/// Reads the `keystore:` section of a KES server config for `kes migrate`.
+/// Opens the key store of a KES server config file for `kes migrate`. Only the `keystore:`
+/// section is read, so the other sections (and the environment variables they reference, such
+/// as policy identities) cannot stop a migration.
 enum MigrationConfig {
-    static func load(path: String, role: String) throws -> KeyStoreConfig {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw UsageFailure("cannot read the \(role) config '\(path)'")
-        }
-        // Only the key store matters here, so the other sections (and the environment
-        // variables they reference, such as policy identities) must not stop a migration.
-        let yaml = "admin:\n  identity: disabled\n" + (keystoreSection(text) ?? "")
+    static func openStore(path: String, role: String, logger: Logger) async throws -> any KeyStore {
+        let section: KeyStoreSection
         do {
-            return try ServerConfig.parse(yaml, file: path, environment: ProcessInfo.processInfo.environment).keystore
+            section = try ServerConfig.loadKeyStore(path: path)
         } catch {
             throw UsageFailure("the \(role) config is invalid: \(error)")
         }
-    }
-
-    /// The top-level `keystore:` block: its line and every following line up to the next
-    /// top-level key.
-    static func keystoreSection(_ text: String) -> String? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("keystore:") }) else { return nil }
-        var end = start + 1
-        while end < lines.count {
-            let line = lines[end]
-            if let first = line.first, first != " ", first != "\t", first != "#" { break }
-            end += 1
+        do {
+            return try await KESBootstrap.connectKeyStore(section, logger: logger)
+        } catch {
+            throw CommandFailure("cannot open the \(role) key store of '\(path)': \(error)")
         }
-        return lines[start..<end].joined(separator: "\n") + "\n"
     }
 }

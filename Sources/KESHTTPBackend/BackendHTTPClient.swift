@@ -1,0 +1,50 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOSSL
+
+/// The HTTP client every backend (and the SDK) builds the same way.
+public enum BackendHTTPClient {
+    /// A client that fails at once when a server refuses connections, as Go's client does:
+    /// retrying until the connect timeout would only delay the "unreachable" answer, while the
+    /// callers' own loops (token renewal, health checks, failover, the server's cache) already
+    /// cover an outage. Redirects are never followed: they would carry credentials to wherever
+    /// they point.
+    public static func make(
+        tls: TLSConfiguration? = nil,
+        connectTimeout: TimeAmount,
+        readTimeout: TimeAmount? = nil,
+        http1Only: Bool = false
+    ) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: connectTimeout, read: readTimeout)
+        )
+        if http1Only { configuration.httpVersion = .http1Only }
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// One line for a failed exchange, naming timeouts and TLS failures as such. AsyncHTTPClient's
+    /// and NIOSSL's errors never include request headers or bodies, so no credential leaks here.
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return "request timed out (\(error))"
+            default:
+                return "\(error)"
+            }
+        }
+        if let error = error as? NIOSSLError {
+            return "TLS: \(error)"
+        }
+        return String(describing: error)
+    }
+
+    /// The body of a response, read up to `limit` bytes; a larger body is an error rather than
+    /// an unbounded allocation.
+    public static func collect(_ response: HTTPClientResponse, upTo limit: Int) async throws -> [UInt8] {
+        Array(buffer: try await response.body.collect(upTo: limit))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import KESCore
+import NIOHTTP1
+
+/// One request from its head to its answer. A class, so that moving it between connection
+/// states is one reference, not a copy of every field.
+final class RequestInProgress {
+    let head: HTTPRequestHead
+    /// nil when the path names no route (answered 501) or cannot be decoded (400).
+    let route: Route?
+    let argument: Substring
+    let path: Substring
+    /// Set when the request is answered with an error however its body turns out; `close` cuts
+    /// the connection after that answer.
+    let rejection: (error: RequestError, close: Bool)?
+    var body: [UInt8] = []
+    /// Body bytes read and dropped while the request is being rejected.
+    var discarded = 0
+    let arrival: Timestamp
+    let started: ContinuousClock.Instant
+
+    init(head: HTTPRequestHead, route: Route?, argument: Substring, path: Substring,
+         rejection: (error: RequestError, close: Bool)?, arrival: Timestamp = .now(), started: ContinuousClock.Instant = .now) {
+        self.head = head
+        self.route = route
+        self.argument = argument
+        self.path = path
+        self.rejection = rejection
+        self.arrival = arrival
+        self.started = started
+    }
+
+    var isMetered: Bool { route?.isMetered == true }
+
+    /// Takes a request head apart: path, route, method and announced body size. Pure; it decides
+    /// nothing about the connection.
+    static func intake(_ head: HTTPRequestHead) -> RequestInProgress {
+        guard let path = decodedPath(head.uri) else {
+            return RequestInProgress(head: head, route: nil, argument: "", path: Substring(head.uri),
+                                     rejection: (.badRequest("invalid URL path"), false))
+        }
+        guard let (route, argument) = Route.match(path) else {
+            return RequestInProgress(head: head, route: nil, argument: "", path: path, rejection: (.notImplemented, false))
+        }
+        var rejection: (error: RequestError, close: Bool)?
+        if !route.accepts(head.method) {
+            rejection = (.methodNotAllowed(route.acceptHeader), false)
+        } else if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > route.maxBody {
+            rejection = (.bodyTooLarge, true)
+        }
+        return RequestInProgress(head: head, route: route, argument: argument, path: path, rejection: rejection)
+    }
+
+    /// The URL path without its query, percent-decoded; nil when the encoding is broken.
+    static func decodedPath(_ uri: String) -> Substring? {
+        var path = Substring(uri)
+        if let query = path.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { path = path[..<query] }
+        guard path.utf8.contains(UInt8(ascii: "%")) else { return path }
+        guard let decoded = String(path).removingPercentEncoding else { return nil }
+        return Substring(decoded)
+    }
+}
