@@ -109,6 +109,7 @@ let package = Package(
                 "KESClient",
                 "KESKeyStore",
                 "KESTLS",
+                "KESHTTPBackend",
                 "KESCore",
                 .product(name: "Logging", package: "swift-log"),
             ]

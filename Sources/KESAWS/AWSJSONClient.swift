@@ -69,16 +69,27 @@ public struct AWSJSONClient: Sendable {
         } catch {
             throw AWSCallError.malformedResponse("cannot encode \(action) request")
         }
-        let (status, responseBody, errorType) = try await send(action: action, body: body)
-        guard (200..<300).contains(status) else {
-            throw AWSCallError.service(Self.parseError(status: status, body: responseBody, errorTypeHeader: errorType))
-        }
-        do {
-            return try JSONDecoder().decode(Output.self, from: Data(responseBody))
-        } catch {
-            throw AWSCallError.malformedResponse("invalid \(action) response")
+        var attempt = 1
+        while true {
+            let (status, responseBody, errorType) = try await send(action: action, body: body)
+            if (200..<300).contains(status) {
+                do {
+                    return try JSONDecoder().decode(Output.self, from: Data(responseBody))
+                } catch {
+                    throw AWSCallError.malformedResponse("invalid \(action) response")
+                }
+            }
+            let error = Self.parseError(status: status, body: responseBody, errorTypeHeader: errorType)
+            guard error.isOutage, attempt < Self.attempts else { throw AWSCallError.service(error) }
+            attempt += 1
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...150) * attempt))
         }
     }
+
+    /// Attempts per call when AWS answers with a server fault or throttling, as the AWS SDKs'
+    /// standard retry mode makes (and so KES, which uses them). Network failures are not retried
+    /// here: they must surface at once as "unreachable", and the server's cache covers them.
+    static let attempts = 3
 
     /// The signed `POST /` for `action`; `send` puts exactly these headers on the wire.
     func signedRequest(action: String, body: [UInt8], date: Date = Date()) -> SigV4Request {

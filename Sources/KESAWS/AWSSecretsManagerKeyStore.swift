@@ -84,10 +84,6 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
         _ = httpClient.shutdown()
     }
 
-    /// Connection failures must surface at once as "unreachable" (the server's
-    /// readiness and health checks depend on it), so failed connects are not
-    /// retried inside the request deadline as AsyncHTTPClient does by default.
-
     // MARK: - KeyStore
 
     public func create(_ name: String, value: [UInt8]) async throws {

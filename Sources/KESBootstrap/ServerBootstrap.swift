@@ -69,7 +69,7 @@ public enum KESBootstrap {
         let routes: RouteSettings
         do {
             routes = try RouteSettings(
-                timeouts: config.api.compactMapValues(\.timeout),
+                timeouts: config.api.mapValues { $0.timeout ?? .zero },
                 skipAuth: Set(config.api.filter(\.value.skipAuth).keys))
         } catch {
             throw Failure("config: \(error)")

@@ -4,6 +4,7 @@ import KESClient
 import KESCore
 import KESHTTPBackend
 import KESKeyStore
+import KESTLS
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -31,9 +32,12 @@ public final class KESChainKeyStore: KeyStore {
             } else {
                 .none
             }
-            let serverCA = config.tls.caPath.isEmpty ? nil : try String(contentsOfFile: config.tls.caPath, encoding: .utf8)
-            tls = try KESClientTLS.clientConfiguration(
-                credentials: credentials, serverCAPEM: serverCA, insecure: config.tls.insecureSkipVerify)
+            var configuration = try KESClientTLS.clientConfiguration(
+                credentials: credentials, serverCAPEM: nil, insecure: config.tls.insecureSkipVerify)
+            if !config.tls.caPath.isEmpty {
+                configuration.trustRoots = .certificates(try CertificateAuthorities.load(config.tls.caPath))
+            }
+            tls = configuration
         } catch {
             throw KeyStoreError.failed("kes: invalid client credentials: \(error)")
         }

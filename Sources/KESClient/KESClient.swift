@@ -19,7 +19,9 @@ import Synchronization
 ///
 /// Call ``shutdown()`` when done. Requests retry a 503 or a network error twice, 200–1000 ms
 /// apart, and with several endpoints move on to the next one after a network error or a 5xx
-/// other than 501, as the Go SDK does.
+/// other than 501, as the Go SDK does. A refused connection fails at once, so the next endpoint
+/// is tried without waiting out a connect timeout. Redirects are not followed: they would carry
+/// the client certificate's authority to wherever they point.
 public final class KESClient: Sendable {
     /// The endpoints, normalized to `https://host:port` without a trailing slash.
     public var endpoints: [String] { failover.endpoints }
@@ -122,6 +124,8 @@ extension KESClient {
             if attempt > 0 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 200...1000)))
             }
+            // Another round follows when any endpoint failed in a way that may pass (unreachable, 503).
+            var retry = false
             do {
                 return try await failover.run({ endpoint in
                     let response: HTTPClientResponse
@@ -135,12 +139,13 @@ extension KESClient {
                     guard response.status.code < 400 else { throw await Self.error(from: response) }
                     return (response, endpoint)
                 }, failsOver: { outcome in
-                    guard case .failure(let error) = outcome else { return false }
-                    return (error as? KESError)?.triggersFailover ?? false
+                    guard case .failure(let error) = outcome, let error = error as? KESError else { return false }
+                    retry = retry || error.isRetryable
+                    return error.triggersFailover
                 })
             } catch let error as KESError {
                 lastError = error
-                if !error.isRetryable { break }
+                if !retry { break }
             }
         }
         throw lastError

@@ -150,7 +150,10 @@ public final class KeyCache: Sendable {
         state.withLock { $0.entries[name] != nil }
     }
 
+    /// A call the server cancelled (its client left, its deadline passed) says nothing about
+    /// the store, so it never marks it offline.
     private func markOffline() {
+        guard !Task.isCancelled else { return }
         let now = clock.now
         state.withLock { state in
             if state.offlineSince == nil { state.offlineSince = now }

@@ -49,25 +49,39 @@ import Testing
     }
 
     /// A client that speaks plain HTTP to the TLS port fails the handshake: the error log names
-    /// the peer and the reason, and nothing the client sent.
+    /// the peer and the reason, and nothing the client sent. A bare connect-and-close (a health
+    /// probe) logs nothing.
     @Test(.timeLimit(.minutes(1))) func aFailedTLSHandshakeReachesTheErrorLog() async throws {
         let server = try await TestServer()
         defer { server.stop() }
         let listener = try server.client()
         let lines = try await listener.stream("/v1/log/error")
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: server.port) { channel in
+        var iterator = lines.makeAsyncIterator()
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        func speakPlainHTTP() async throws -> String {
+            let channel = try await bootstrap.connect(host: "127.0.0.1", port: server.port) { channel in
                 channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
             }
-        try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "GET /v1/key/list/secret-plaintext-name HTTP/1.1\r\n\r\n"))
-            for try await _ in inbound {}
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET /v1/key/list/secret-plaintext-name HTTP/1.1\r\n\r\n"))
+                for try await _ in inbound {}
+            }
+            let line = try #require(try await iterator.next())
+            return try #require(((try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["message"] as? String)
         }
-        var iterator = lines.makeAsyncIterator()
-        let line = try #require(try await iterator.next())
-        let message = try #require(((try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["message"] as? String)
-        #expect(message.contains("http: TLS handshake error from 127.0.0.1: "))
-        #expect(!message.contains("secret-plaintext-name"))
+
+        let first = try await speakPlainHTTP()
+        #expect(first.contains("http: TLS handshake error from 127.0.0.1: "))
+        #expect(!first.contains("secret-plaintext-name"))
+
+        // Were the probe logged, its line would come before or after the next one; either way the
+        // count below would be 3.
+        let probe = try await bootstrap.connect(host: "127.0.0.1", port: server.port).get()
+        try await probe.close()
+        let second = try await speakPlainHTTP()
+        #expect(second.contains("http: TLS handshake error from 127.0.0.1: "))
+        #expect(!second.contains("EOF during handshake"))
+        #expect(try await listener.get("/v1/metrics").body.contains("kes_log_error_events 2"))
     }
 
     /// A subscriber that stops reading must not slow requests down: once its connection backs up,

@@ -55,7 +55,9 @@ struct API: Sendable {
     }
 
     /// Logs a backend failure the way KES's key-store wrapper does; the client only sees the generic 502.
+    /// Work the server cancelled itself (the client left, the deadline passed) is no backend failure.
     func logStoreError(_ error: any Error) {
+        guard !Task.isCancelled else { return }
         switch error {
         case KeyStoreError.failed(let text), KeyStoreError.unreachable(let text), KeyStoreError.unavailable(let text):
             context.errorLog.log(text)

@@ -6,7 +6,7 @@ extension Route {
     private static let write: [HTTPMethod] = [.PUT, .POST]
     private static let body = 1 << 20
 
-    static let table: [Route] = [
+    static let table: [Route] = checked([
         // Key routes first: prefix matching walks the table in order and MinIO calls these most.
         Route(0, "/v1/key/create/", methods: write, argument: .name) { api, request, _ throws(RequestError) in
             try api.createKey(request)
@@ -90,5 +90,13 @@ extension Route {
         Route(26, "/v1/secret/list/", argument: .listPrefix) { api, request, _ throws(RequestError) in
             try api.listKeys(request)
         },
-    ]
+    ])
+
+    /// Per-route settings are arrays indexed by `Route.index`: a wrong or repeated index would
+    /// give one route another's deadline or `skip_auth`.
+    private static func checked(_ routes: [Route]) -> [Route] {
+        precondition(routes.indices.allSatisfy { routes[$0].index == $0 }, "Route.table: indices must be 0, 1, 2, … in order")
+        precondition(Set(routes.map(\.path)).count == routes.count, "Route.table: a path is listed twice")
+        return routes
+    }
 }

@@ -116,10 +116,16 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             perform(machine.parserError(parserError), context: context)
             return
         }
-        if let tlsError = error as? NIOSSLError, !identityResolved {
+        if let tlsError = error as? NIOSSLError, !identityResolved, Self.isWorthLogging(tlsError) {
             self.context.errorLog.log("http: TLS handshake error from \(remoteIP ?? "unknown"): \(tlsError)")
         }
         context.close(promise: nil)
+    }
+
+    /// A peer that connects and leaves before the handshake (a TCP health probe, a port check)
+    /// is routine: logging each one would bury the errors that matter.
+    private static func isWorthLogging(_ error: NIOSSLError) -> Bool {
+        error != .handshakeFailed(.sslError([.eofDuringHandshake])) && error != .uncleanShutdown
     }
 
     // MARK: - Actions

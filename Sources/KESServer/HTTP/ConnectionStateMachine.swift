@@ -57,20 +57,23 @@ struct ConnectionStateMachine {
     /// The server is shutting down: the answer in progress is the last one.
     private(set) var isDraining = false
 
-    /// A request is being answered or a log streams: reads wait so that pipelined requests
-    /// queue in the kernel rather than here.
+    /// A request is being answered, or the connection is closing: reads wait, so that pipelined
+    /// requests queue in the kernel rather than here and an upload behind a final answer is not
+    /// decoded for nothing. A log stream keeps reading, so that a client hanging up is noticed.
     var holdsReads: Bool {
-        if case .answering = state { return true }
-        return false
+        switch state {
+        case .answering, .closing: true
+        case .idle, .receiving, .rejecting, .streaming: false
+        }
     }
 
-    /// Whether `idleTimerFired` measures quiet against the idle timeout (nil: the connection is
-    /// never idle-closed, as a log stream) or twice it (an answer still being produced or
-    /// written after that long is given up).
+    /// Whether `idleTimerFired` measures quiet against the idle timeout, or twice it (an answer
+    /// still being produced or written after that long is given up); nil for a log stream,
+    /// which is never idle-closed.
     var idleAllowance: Int? {
         switch state {
-        case .idle, .receiving, .rejecting, .closing: 1
-        case .answering: 2
+        case .idle, .receiving, .rejecting: 1
+        case .answering, .closing: 2
         case .streaming: nil
         }
     }
@@ -213,15 +216,12 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The idle timer fired after `quiet` without traffic.
-    mutating func idleTimerFired(quiet: TimeAmount, timeout: TimeAmount) -> IdleDecision {
+    /// The idle timer fired after `quiet` without traffic. The state stays as it is, so that
+    /// `closed()` reports a request the close abandons.
+    func idleTimerFired(quiet: TimeAmount, timeout: TimeAmount) -> IdleDecision {
         guard let allowance = idleAllowance else { return .checkAgain(in: timeout) }
         let limit = timeout * Int64(allowance)
-        if quiet >= limit {
-            state = .closing
-            return .close
-        }
-        return .checkAgain(in: limit - quiet)
+        return quiet >= limit ? .close : .checkAgain(in: limit - quiet)
     }
 
     enum IdleDecision: Equatable {

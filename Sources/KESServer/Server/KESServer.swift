@@ -53,7 +53,7 @@ public final class KESServer: Service, Sendable {
     private let address: String
     private let group: any EventLoopGroup
     private let listener = Mutex<(any Channel)?>(nil)
-    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let connections = Mutex<(open: [ObjectIdentifier: any Channel], draining: Bool)>(([:], false))
     private let declaredKeys: Mutex<[String]>
     private let idleTimeout: TimeAmount
     private let drainTimeout: Duration
@@ -151,14 +151,18 @@ public final class KESServer: Service, Sendable {
     /// Asks every connection to finish the request it is on and close, waits for them up to
     /// `drainTimeout`, then closes whatever is left.
     public func drainConnections() async {
-        let open = openConnections()
+        // From here on, a connection accepted late is asked to drain as soon as it is tracked.
+        let open = connections.withLock { connections in
+            connections.draining = true
+            return Array(connections.open.values)
+        }
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(DrainConnection())
         }
         let clock = ContinuousClock()
         let giveUp = clock.now + drainTimeout
         while !openConnections().isEmpty, clock.now < giveUp {
-            try? await Task.sleep(for: .milliseconds(10))
+            do { try await Task.sleep(for: .milliseconds(10)) } catch { break }
         }
         let left = openConnections()
         if !left.isEmpty {
@@ -168,14 +172,21 @@ public final class KESServer: Service, Sendable {
     }
 
     private func openConnections() -> [any Channel] {
-        connections.withLock { Array($0.values) }
+        connections.withLock { Array($0.open.values) }
     }
 
     private func track(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        connections.withLock { $0[id] = channel }
+        let draining = connections.withLock { connections in
+            connections.open[id] = channel
+            return connections.draining
+        }
         channel.closeFuture.whenComplete { [weak self] _ in
-            _ = self?.connections.withLock { $0.removeValue(forKey: id) }
+            _ = self?.connections.withLock { $0.open.removeValue(forKey: id) }
+        }
+        // The initializer runs before the handlers exist; the event goes out once they do.
+        if draining {
+            channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(DrainConnection()) }
         }
     }
 

@@ -52,7 +52,8 @@ public struct RouteSettings: Sendable {
     }
 
     /// - Parameters:
-    ///   - timeouts: deadlines by route path (`/v1/key/generate/`); zero keeps the default.
+    ///   - timeouts: deadlines by route path (`/v1/key/generate/`); zero keeps the default, but
+    ///     the path must still name a route.
     ///   - skipAuth: paths whose callers need no policy.
     /// - Throws: `SettingsError` naming a path that is no route, or a route whose
     ///   authentication cannot be skipped.
