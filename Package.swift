@@ -80,6 +80,7 @@ let package = Package(
         .target(
             name: "KESVault",
             dependencies: [
+                "KESCore",
                 "KESKeyStore",
                 "KESTLS",
                 "KESHTTPBackend",

@@ -76,18 +76,20 @@ struct ServerCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: server.logger
         ))
-        if let banner {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                // The banner names the bound port, so wait for the listener.
-                while server.localPort == nil { try await Task.sleep(for: .milliseconds(20)) }
-                print(banner(server.localPort ?? 0))
-                fflush(nil)
-                try await tasks.next()
-            }
-        } else {
-            try await group.run()
+        // Bound before the service group runs: a port that is taken, or an address that cannot
+        // be bound, ends the command at once with the reason instead of inside the group.
+        do {
+            try await server.start()
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            await configuration.keyStore.close()
+            throw ExitCode(1)
         }
+        if let banner {
+            print(banner(server.localPort ?? 0))
+            fflush(nil)
+        }
+        try await group.run()
     }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KESCore
 import KESKeyStore
 import Logging
@@ -86,7 +89,20 @@ public final class KESServer: Service, Sendable {
         let context = self.context
         let idleTimeout = self.idleTimeout
         let acceptAnyCertificate = !verifiesClientChains
-        let channel = try await ServerBootstrap(group: group)
+        let channel: any Channel
+        do {
+            channel = try await bind(host: host, port: port, context: context, idleTimeout: idleTimeout, acceptAnyCertificate: acceptAnyCertificate)
+        } catch let error as IOError {
+            let reason = String(cString: strerror(error.errnoCode)).lowercased()
+            throw SettingsError(message: "http: failed to listen on \(address): \(reason)")
+        }
+        listener.withLock { $0 = channel }
+    }
+
+    private func bind(
+        host: String, port: Int, context: ServerContext, idleTimeout: TimeAmount, acceptAnyCertificate: Bool
+    ) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -113,13 +129,12 @@ public final class KESServer: Service, Sendable {
             }
             .bind(host: host, port: port)
             .get()
-        listener.withLock { $0 = channel }
     }
 
     /// Serves until graceful shutdown, running the cache's health checks and expiry sweeps
-    /// beside it; then drains and closes the key store.
+    /// beside it; then drains and closes the key store. Starts the server unless `start()` ran.
     public func run() async throws {
-        try await start()
+        if localPort == nil { try await start() }
         let logger = context.logger
         let cache = context.cache
         await withGracefulShutdownHandler {
