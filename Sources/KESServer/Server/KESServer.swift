@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KESCore
 import KESKeyStore
 import Logging
@@ -10,6 +7,10 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything the server is built from. It reads no files: the caller (the config bootstrap,
 /// the dev server, a test) builds these values.
