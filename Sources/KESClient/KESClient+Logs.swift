@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KESHTTPBackend
 import NIOCore
 
 extension KESClient {
@@ -38,7 +39,7 @@ extension KESClient {
                 } catch let error as DecodingError {
                     continuation.finish(throwing: KESError.server(status: 200, message: "invalid event from \(endpoint)\(path): \(error)"))
                 } catch {
-                    continuation.finish(throwing: KESError.unreachable(endpoint: endpoint, reason: Self.describe(error)))
+                    continuation.finish(throwing: KESError.unreachable(endpoint: endpoint, reason: BackendHTTPClient.describe(error)))
                 }
             }
             continuation.onTermination = { _ in task.cancel() }

@@ -5,7 +5,6 @@ import KESHTTPBackend
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Synchronization
 
 /// A client for a KES server (swift-kes or MinIO KES), over HTTPS with mutual TLS.
 ///
@@ -101,7 +100,7 @@ extension KESClient {
             let collected = try await response.body.collect(upTo: Self.maxResponseSize)
             return Reply(status: Int(response.status.code), headers: response.headers, body: Array(buffer: collected))
         } catch {
-            throw KESError.unreachable(endpoint: endpoint, reason: Self.describe(error))
+            throw KESError.unreachable(endpoint: endpoint, reason: BackendHTTPClient.describe(error))
         }
     }
 
@@ -134,7 +133,7 @@ extension KESClient {
                     } catch let error as CancellationError {
                         throw error
                     } catch {
-                        throw KESError.unreachable(endpoint: endpoint, reason: Self.describe(error))
+                        throw KESError.unreachable(endpoint: endpoint, reason: BackendHTTPClient.describe(error))
                     }
                     guard response.status.code < 400 else { throw await Self.error(from: response) }
                     return (response, endpoint)
@@ -177,10 +176,6 @@ extension KESClient {
             }
         }
         return KESError(status: status, message: message)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        BackendHTTPClient.describe(error)
     }
 
     static func decode<Output: Decodable>(_ type: Output.Type, from body: [UInt8], path: String) throws -> Output {

@@ -108,38 +108,22 @@ func makeStore(_ kind: StoreKind) async throws -> (store: any KeyStore, cleanup:
         })
 
     case .vaultKV1, .vaultKV2:
-        let server = try await ContractBackends.openBao.acquire()
-        do {
+        return try await connect(sharing: ContractBackends.openBao, logger: logger) { server in
             var config = VaultKeyStoreConfig(endpoint: server.address)
             config.engine = kind == .vaultKV1 ? "kv1" : "kv2"
             config.kvVersion = kind == .vaultKV1 ? .v1 : .v2
             config.prefix = "kes-contract"
             config.token = server.rootToken
-            let store = try await config.connect(logger: logger)
-            return (store: store, cleanup: {
-                await store.close()
-                await ContractBackends.openBao.release()
-            })
-        } catch {
-            await ContractBackends.openBao.release()
-            throw error
+            return config
         }
 
     case .awsSecretsManager:
-        let server = try await ContractBackends.moto.acquire()
-        do {
+        return try await connect(sharing: ContractBackends.moto, logger: logger) { server in
             var config = AWSSecretsManagerConfig(endpoint: server.endpoint, region: "us-east-1")
             // moto accepts any credentials and does not check signatures.
             config.accessKey = "AKIDEXAMPLE"
             config.secretKey = "not-checked-by-moto"
-            let store = try await config.connect(logger: logger)
-            return (store: store, cleanup: {
-                await store.close()
-                await ContractBackends.moto.release()
-            })
-        } catch {
-            await ContractBackends.moto.release()
-            throw error
+            return config
         }
 
     case .chainedKES:
@@ -189,6 +173,24 @@ func withContractStore(_ kind: StoreKind, _ body: (any KeyStore) async throws ->
         throw error
     }
     await cleanup()
+}
+
+/// Acquires a shared backend, connects the configuration made for it, and returns the store with
+/// the cleanup that closes it and releases the backend; a failed connect releases it at once.
+private func connect<Server: Sendable>(
+    sharing backend: SharedBackend<Server>, logger: Logger, _ configuration: (Server) -> any KeyStoreConfiguration
+) async throws -> (store: any KeyStore, cleanup: @Sendable () async -> Void) {
+    let server = try await backend.acquire()
+    do {
+        let store = try await configuration(server).connect(logger: logger)
+        return (store: store, cleanup: {
+            await store.close()
+            await backend.release()
+        })
+    } catch {
+        await backend.release()
+        throw error
+    }
 }
 
 enum ContractBackends {
