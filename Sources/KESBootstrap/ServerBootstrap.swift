@@ -30,7 +30,10 @@ public enum KESBootstrap {
             cachePolicy: CachePolicy(
                 expiryAny: config.cache.expiryAny, expiryUnused: config.cache.expiryUnused,
                 expiryOffline: config.cache.expiryOffline),
-            declaredKeys: config.keys
+            declaredKeys: config.keys,
+            idleTimeout: config.http.idleTimeout == .zero ? ServerConfiguration.defaultIdleTimeout : config.http.idleTimeout,
+            headerTimeout: config.http.headerTimeout == .zero ? ServerConfiguration.defaultHeaderTimeout : config.http.headerTimeout,
+            maxConnections: config.http.maxConnections == 0 ? ServerConfiguration.defaultMaxConnections : config.http.maxConnections
         )
     }
 
@@ -84,6 +87,7 @@ public enum KESBootstrap {
         do {
             let chain = try PEMFiles.certificates(config.certPath)
             let key = try PEMFiles.privateKey(config.keyPath, password: config.password)
+            try PEMFiles.requireMatchingKey(key, keyPath: config.keyPath, certificate: chain[0], certificatePath: config.certPath)
             let clientCAs = config.auth && !config.caPath.isEmpty ? try CertificateAuthorities.load(config.caPath) : []
             return ServerTLSConfiguration(
                 certificateChain: chain, privateKey: key, verifiesClientChains: config.auth, clientCAs: clientCAs)

@@ -8,6 +8,7 @@ import KESTLS
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// `keystore.kes`: keeps keys in another KES-compatible server through its `/v1/secret/*`
 /// API, as a KES edge server does. The upstream server stores the exact stored-key text,
@@ -18,6 +19,9 @@ public final class KESChainKeyStore: KeyStore {
     private let enclave: String
     private let http: HTTPClient
     private static let timeout = TimeAmount.seconds(10)
+    /// Set once the upstream answers with a continuation token: from then on a page that starts
+    /// mid-list is asked for directly instead of being walked to (KESChainKeyStore+List.swift).
+    let upstreamPagesWithTokens = Mutex(false)
 
     public init(config: KESKeyStoreConfig) throws {
         guard !config.endpoints.isEmpty else { throw KeyStoreError.failed("kes: no endpoint specified") }
@@ -78,25 +82,6 @@ public final class KESChainKeyStore: KeyStore {
         }
     }
 
-    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
-        var names: [String] = []
-        var next = prefix
-        // Follow `continue_at` pages until the upstream has no more.
-        while true {
-            let reply = try await send(.GET, "/v1/secret/list/\(next)")
-            guard reply.status == 200 else { throw reply.error(operation: "list", name: prefix) }
-            guard let page = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any] else {
-                throw KeyStoreError.failed("kes: invalid response listing '\(prefix)'")
-            }
-            let pageNames = page["names"] as? [String] ?? []
-            names.append(contentsOf: pageNames)
-            let continueAt = page["continue_at"] as? String ?? ""
-            if continueAt.isEmpty || continueAt == next { break }
-            next = continueAt
-        }
-        return KeyListPage(allNames: Set(names), prefix: prefix, limit: limit)
-    }
-
     public func status() async throws {
         let reply = try await send(.GET, "/v1/ready")
         guard reply.status == 200 else {
@@ -113,7 +98,7 @@ public final class KESChainKeyStore: KeyStore {
         _ = http.shutdown()
     }
 
-    private struct Reply: Sendable {
+    struct Reply: Sendable {
         let status: Int
         let body: [UInt8]
 
@@ -131,7 +116,7 @@ public final class KESChainKeyStore: KeyStore {
     }
 
     /// Tries the endpoints in turn; a network error or a 5xx (other than 501) moves on, as KES clients do.
-    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Reply {
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Reply {
         let enclave = self.enclave
         let http = self.http
         return try await endpoints.run({ endpoint in

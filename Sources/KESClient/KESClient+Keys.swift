@@ -75,9 +75,10 @@ extension KESClient {
         Array(try JSONEncoder.kes.encode(object))
     }
 
-    /// Follows `continue_at` until the last page. The server takes the next page's first
-    /// name as its prefix, so names outside the caller's prefix are dropped and a page that
-    /// brings nothing new ends the walk.
+    /// Follows `continue_at` until the last page, sending it back as the list argument as Go clients do.
+    /// A swift-kes server answers a continuation token there and lists the next page. A KES server answers
+    /// the next page's first name and reads it back as a prefix, so the names after it that do not start
+    /// with it are out of reach: they are filtered out here, and a page that brings nothing new ends the walk.
     func listAll(_ route: String, prefix: String) async throws -> [String] {
         let wanted = prefix.hasSuffix("*") ? String(prefix.dropLast()) : prefix
         var names: [String] = []

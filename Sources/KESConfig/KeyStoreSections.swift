@@ -35,10 +35,17 @@ extension ConfigReader {
     ]
 
     /// Backends KES knows but this server does not implement; naming one is an error, not a no-op.
-    static let unsupportedKeyStores = ["gcp", "azure", "fortanix", "gemalto", "entrust"]
+    static let unsupportedKeyStores = ["gcp", "azure", "fortanix", "gemalto", "entrust", "encryptedfs", "credhub"]
+
+    /// The supported backends as the config file names them, for error messages.
+    static var supportedKeyStoreNames: String {
+        let names = keyStores.map { $0.path.joined(separator: ".") }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
 
     func keyStoreSection(_ field: ConfigField) throws(ConfigError) -> KeyStoreSection {
         let keystore = try section(field)
+        try rejectUnknownKeyStores(keystore)
         // A section counts when it has a value: `vault:` with nothing under it is "not set",
         // as in KES, where a null section leaves its pointer nil.
         var configured: [(name: String, field: ConfigField, entry: KeyStoreEntry?)] = []
@@ -59,9 +66,33 @@ extension ConfigReader {
             throw error(field.path, "no keystore specified")
         }
         guard let entry else {
-            throw error(node.path, "not supported")
+            throw error(node.path, "not supported by swift-kes; it supports \(Self.supportedKeyStoreNames)")
         }
         return KeyStoreSection(name: entry.path.joined(separator: "."), configuration: try entry.read(self, node))
+    }
+
+    /// A key-store name that no KES release knows is a typo or a wrong guess; without this check
+    /// the file would fail with "no keystore specified", which hides the name that was meant.
+    private func rejectUnknownKeyStores(_ keystore: ConfigField) throws(ConfigError) {
+        let paths = Self.keyStores.map(\.path) + Self.unsupportedKeyStores.map { [$0] }
+        try rejectUnknownKeyStores(keystore, depth: 0, among: paths)
+    }
+
+    private func rejectUnknownKeyStores(_ field: ConfigField, depth: Int, among paths: [[String]]) throws(ConfigError) {
+        guard case .mapping(let mapping) = field.node else { return }
+        let names = paths.map { $0[depth] }
+        var seen: Set<String> = []
+        for keyNode in mapping.keys {
+            guard let key = keyNode.scalar?.string, seen.insert(key).inserted else { continue }
+            let child = field.child(key)
+            guard names.contains(key) else {
+                let hint = closestMatch(to: key, among: Array(Set(names)).sorted()).map { "did you mean '\($0)'?" }
+                    ?? "swift-kes supports \(Self.supportedKeyStoreNames)"
+                throw error(child.path, "unknown key store; \(hint)")
+            }
+            let deeper = paths.filter { $0[depth] == key && $0.count > depth + 1 }
+            if !deeper.isEmpty { try rejectUnknownKeyStores(child, depth: depth + 1, among: deeper) }
+        }
     }
 
     func fsConfig(_ field: ConfigField) throws(ConfigError) -> FSKeyStoreConfig {

@@ -9,7 +9,8 @@ import KESTLS
 public struct ServerConfig: Sendable {
     /// `address`, `0.0.0.0:7373` unless set.
     public var address: String
-    /// `admin.identity`. A value that is not a hash (`disabled`, `_`) disables the admin.
+    /// `admin.identity`: 64 lowercase hex digits, or one of ``adminDisabledValues``, which no
+    /// certificate's identity can equal.
     public var adminIdentity: String
     public var tls: ServerTLSConfig
     public var cache: CacheConfig
@@ -21,8 +22,12 @@ public struct ServerConfig: Sendable {
     /// `keys[].name`: keys the server creates at startup if they are missing.
     public var keys: [String]
     public var keystore: KeyStoreSection
+    /// `http`: connection limits, a swift-kes extension.
+    public var http: HTTPConfig
 
     public static let defaultAddress = "0.0.0.0:7373"
+    /// The `admin.identity` values that turn the admin off.
+    public static let adminDisabledValues: Set<String> = ["disabled", "_"]
 
     public init(
         address: String = ServerConfig.defaultAddress,
@@ -33,7 +38,8 @@ public struct ServerConfig: Sendable {
         policies: [PolicyConfig] = [],
         api: [String: APIRouteConfig] = [:],
         keys: [String] = [],
-        keystore: KeyStoreSection
+        keystore: KeyStoreSection,
+        http: HTTPConfig = HTTPConfig()
     ) {
         self.address = address
         self.adminIdentity = adminIdentity
@@ -44,6 +50,7 @@ public struct ServerConfig: Sendable {
         self.api = api
         self.keys = keys
         self.keystore = keystore
+        self.http = http
     }
 }
 

@@ -1,6 +1,9 @@
 /// The top-level walk over a config file: one method per section of the schema in docs/formats.md, "Config file".
-/// Unknown keys are ignored, as KES ignores them.
+/// Unknown keys fail at the top level and in the fixed sections; inside key-store and policy sections they are ignored.
 extension ConfigReader {
+    /// Every top-level key. `http` is swift-kes's own section.
+    static let topLevelKeys = ["version", "address", "admin", "tls", "cache", "log", "policy", "api", "keys", "keystore", "http"]
+
     func serverConfig(_ root: ConfigField) throws(ConfigError) -> ServerConfig {
         if !root.isAbsent {
             guard case .mapping = root.node else { throw error("", "expected a mapping at the top level") }
@@ -16,13 +19,15 @@ extension ConfigReader {
         if adminIdentity.isEmpty {
             throw error("admin.identity", "no admin identity")
         }
+        try rejectUnknownKeys(root, known: Self.topLevelKeys)
+        try rejectUnknownKeys(root.child("admin"), known: ["identity"])
 
         let tls = try tlsConfig(root.child("tls"))
         let policies = try policyConfigs(root.child("policy"))
         try checkIdentityAssignments(admin: adminIdentity, tls: tls, policies: policies)
 
-        return ServerConfig(
-            address: nonEmpty(try string(root.child("address"))) ?? ServerConfig.defaultAddress,
+        let config = ServerConfig(
+            address: try listenAddress(root.child("address")) ?? ServerConfig.defaultAddress,
             adminIdentity: adminIdentity,
             tls: tls,
             cache: try cacheConfig(root.child("cache")),
@@ -30,13 +35,41 @@ extension ConfigReader {
             policies: policies,
             api: try apiConfig(root.child("api")),
             keys: try declaredKeys(root.child("keys")),
-            keystore: try keyStoreSection(root.child("keystore"))
+            keystore: try keyStoreSection(root.child("keystore")),
+            http: try httpConfig(root.child("http"))
         )
+        // Checked last, so that a file with a placeholder admin still reports its other mistakes first.
+        try checkAdminIdentity(adminIdentity)
+        return config
+    }
+
+    /// `address`, with its port checked: the listener would otherwise truncate 99999 to 16 bits.
+    func listenAddress(_ field: ConfigField) throws(ConfigError) -> String? {
+        guard let address = nonEmpty(try string(field)) else { return nil }
+        if let problem = ListenAddress.problem(address) {
+            throw error(field.path, problem)
+        }
+        return address
+    }
+
+    /// An identity that is not a SHA-256 in hex matches no certificate, so a typo would leave the
+    /// server without an admin, silently. `disabled` (and `_`) say so on purpose.
+    func checkAdminIdentity(_ identity: String) throws(ConfigError) {
+        guard !ServerConfig.adminDisabledValues.contains(identity) else { return }
+        let isHash = identity.utf8.count == 64 && identity.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
+        guard isHash else {
+            throw error("admin.identity", "invalid identity \"\(identity)\": expected 64 lowercase hex digits, or 'disabled'")
+        }
     }
 
     func tlsConfig(_ field: ConfigField) throws(ConfigError) -> ServerTLSConfig {
         let tls = try section(field)
         let proxy = try section(tls.child("proxy"))
+        try rejectUnknownKeys(tls, known: ["key", "cert", "password", "auth", "ca", "proxy"])
+        try rejectUnknownKeys(proxy, known: ["identities", "header"])
+        try rejectUnknownKeys(try section(proxy.child("header")), known: ["cert"])
         return ServerTLSConfig(
             keyPath: try string(tls.child("key")) ?? "",
             certPath: try string(tls.child("cert")) ?? "",
@@ -49,7 +82,10 @@ extension ConfigReader {
     }
 
     func cacheConfig(_ field: ConfigField) throws(ConfigError) -> CacheConfig {
-        let expiry = try section(try section(field).child("expiry"))
+        let cache = try section(field)
+        let expiry = try section(cache.child("expiry"))
+        try rejectUnknownKeys(cache, known: ["expiry"])
+        try rejectUnknownKeys(expiry, known: ["any", "unused", "offline"])
         // KES replaces 0 with the default for these two, so "0s" cannot disable them.
         let any = try duration(expiry.child("any")) ?? .zero
         let unused = try duration(expiry.child("unused")) ?? .zero
@@ -62,6 +98,7 @@ extension ConfigReader {
 
     func logConfig(_ field: ConfigField) throws(ConfigError) -> LogConfig {
         let log = try section(field)
+        try rejectUnknownKeys(log, known: ["error", "audit"])
         return LogConfig(
             error: try onOff(log.child("error")) ?? true,
             audit: try onOff(log.child("audit")) ?? false

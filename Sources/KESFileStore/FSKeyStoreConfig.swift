@@ -12,6 +12,6 @@ public struct FSKeyStoreConfig: Sendable, Equatable {
 
 extension FSKeyStoreConfig: KeyStoreConfiguration {
     public func connect(logger: Logger) async throws -> any KeyStore {
-        try FileKeyStore(path: path)
+        try FileKeyStore(path: path, threadPool: BlockingPool.shared, logger: logger)
     }
 }

@@ -1,4 +1,5 @@
 import KESKeyStore
+import Logging
 import NIOPosix
 
 /// `keystore.fs`: one file per key in a directory, named after the key, mode 0600,
@@ -24,14 +25,18 @@ public final class FileKeyStore: KeyStore {
     }
 
     /// Like `init(path:)`, running the blocking I/O on `threadPool`, which the caller
-    /// keeps started for the store's lifetime.
-    public init(path: String, threadPool: NIOThreadPool) throws {
+    /// keeps started for the store's lifetime. Temp files that crashed creates left in the
+    /// directory are removed, and `logger` hears how many.
+    public init(path: String, threadPool: NIOThreadPool, logger: Logger? = nil) throws {
         guard !path.isEmpty else { throw KeyStoreError.failed("fs: no key directory specified") }
         try DirectorySetup.ensureDirectory(path)
         self.path = path
         self.directory = KeyDirectory(path: path)
         self.threadPool = threadPool
-        directory.removeStaleTempFiles()
+        let removed = directory.removeStaleTempFiles()
+        if removed > 0 {
+            logger?.notice("fs: removed \(removed) temporary file\(removed == 1 ? "" : "s") left by an interrupted create in '\(path)'")
+        }
     }
 
     public func create(_ name: String, value: [UInt8]) async throws {
@@ -52,10 +57,10 @@ public final class FileKeyStore: KeyStore {
         try await threadPool.runIfActive { try directory.delete(name) }
     }
 
-    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+    public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         let directory = self.directory
         let names = try await threadPool.runIfActive { try directory.keyNames() }
-        return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+        return KeyListPage(allNames: names, prefix: prefix, startingAt: start, limit: limit)
     }
 
     public func status() async throws {

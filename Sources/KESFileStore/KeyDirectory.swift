@@ -27,6 +27,7 @@ struct KeyDirectory: Sendable {
     /// Writes the value to a synced temp file, then hard-links it to the key's name.
     /// link(2) fails with EEXIST when the name is taken, which makes the create
     /// atomic across threads and processes, and readers never see a partial file.
+    /// The temp file stays open, and so locked (`TempFileLock`), until it is linked.
     func create(_ name: String, value: [UInt8]) throws(KeyStoreError) {
         let finalPath = filePath(name)
         // A cheap early answer for the common duplicate; link(2) below stays the authority.
@@ -40,8 +41,8 @@ struct KeyDirectory: Sendable {
             throw failure(error)
         }
 
+        defer { try? SystemCalls.close(fd) }
         do {
-            defer { try? SystemCalls.close(fd) }
             try SystemCalls.fchmod(fd, 0o600)  // exactly 0600 whatever the umask
             try SystemCalls.writeAll(fd, value)
             try SystemCalls.fsync(fd)
@@ -67,17 +68,29 @@ struct KeyDirectory: Sendable {
         }
     }
 
+    /// A new temp file, open and locked.
     private func openTempFile() throws(SystemCallError) -> (path: String, fd: Int32) {
         var attempt = 0
         while true {
             let suffix = String(UInt64.random(in: .min ... .max), radix: 16)
             let tempPath = filePath(Self.tempPrefix + suffix)
+            let fd: Int32
             do {
-                let fd = try SystemCalls.open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600)
-                return (tempPath, fd)
+                fd = try SystemCalls.open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600)
             } catch where error.code == EEXIST && attempt < 3 {
                 attempt += 1
+                continue
             }
+            do {
+                try TempFileLock.acquire(fd)
+                // A sweep that found the file between open and lock has removed it: start over.
+                if try SystemCalls.status(ofDescriptor: fd).st_nlink > 0 { return (tempPath, fd) }
+            } catch {
+                try? SystemCalls.close(fd)
+                try? SystemCalls.unlink(tempPath)
+                throw error
+            }
+            try? SystemCalls.close(fd)
         }
     }
 
@@ -171,22 +184,29 @@ struct KeyDirectory: Sendable {
         }
     }
 
-    /// Removes temp files that a crash left behind. Only old ones: a temp file lives
-    /// for milliseconds, and another server sharing the directory may be mid-create.
-    func removeStaleTempFiles(olderThan age: Int = 3600) {
-        var stale: [String] = []
+    /// Removes the temp files that crashed creates left behind and returns how many. A temp
+    /// file is never a key: its name starts with a dot, which no key name may contain, so
+    /// neither reads nor lists ever see one. Only files whose lock is free are removed; a
+    /// create running in another process sharing the directory holds its file's lock.
+    func removeStaleTempFiles() -> Int {
+        var candidates: [String] = []
         try? forEachEntry { name, _, directoryFD in
             guard name.hasPrefix(Self.tempPrefix) else { return }
             var info = FileStatus()
             guard fstatat(directoryFD, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.isRegularFile else { return }
-            #if canImport(Darwin)
-            let modified = Int(info.st_mtimespec.tv_sec)
-            #else
-            let modified = Int(info.st_mtim.tv_sec)
-            #endif
-            if Int(time(nil)) - modified > age { stale.append(name) }
+            candidates.append(name)
         }
-        for name in stale { try? SystemCalls.unlink(filePath(name)) }
+        var removed = 0
+        for name in candidates {
+            let tempPath = filePath(name)
+            guard let fd = try? SystemCalls.open(tempPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) else { continue }
+            defer { try? SystemCalls.close(fd) }
+            // Unlinked while the lock is held, so that a writer which created the file but has
+            // not locked it yet sees the removal once it has the lock.
+            guard TempFileLock.tryAcquire(fd), (try? SystemCalls.unlink(tempPath)) != nil else { continue }
+            removed += 1
+        }
+        return removed
     }
 
     // MARK: status

@@ -123,8 +123,8 @@ public final class KeyCache: Sendable {
         }
     }
 
-    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
-        try await store.list(prefix: prefix, limit: limit)
+    public func list(prefix: String, startingAt start: String = "", limit: Int) async throws -> KeyListPage {
+        try await store.list(prefix: prefix, startingAt: start, limit: limit)
     }
 
     /// Probes the backend and records whether it is online. Returns the round-trip time.

@@ -20,9 +20,10 @@ public protocol KeyStore: Sendable {
     /// - Throws: `KeyStoreError.keyNotFound` when the backend can tell it was absent.
     func delete(_ name: String) async throws
 
-    /// Returns up to `limit` names that start with `prefix`, sorted, and the first
-    /// name of the next page (empty when there is none).
-    func list(prefix: String, limit: Int) async throws -> KeyListPage
+    /// Returns up to `limit` names (all when `limit` is 0) that start with `prefix` and sort at or
+    /// after `start`, sorted, and the first name of the next page (empty when there is none).
+    /// Passing that name back as `start` with the same prefix lists the next page, so no name is skipped.
+    func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage
 
     /// Probes the backend. Returns normally when it can serve requests.
     /// - Throws: `KeyStoreError.unreachable` for network-level failures,
@@ -35,6 +36,11 @@ public protocol KeyStore: Sendable {
 
 extension KeyStore {
     public func close() async {}
+
+    /// The first page of the names that start with `prefix`.
+    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+        try await list(prefix: prefix, startingAt: "", limit: limit)
+    }
 }
 
 public struct KeyListPage: Sendable, Equatable {
@@ -46,9 +52,9 @@ public struct KeyListPage: Sendable, Equatable {
         self.continueAt = continueAt
     }
 
-    /// Builds a page from an unsorted collection of all names, applying the prefix and limit.
-    public init<S: Sequence>(allNames: S, prefix: String, limit: Int) where S.Element == String {
-        var matching = allNames.filter { $0.hasPrefix(prefix) }
+    /// Builds a page from an unsorted collection of all names, applying the prefix, start and limit.
+    public init<S: Sequence>(allNames: S, prefix: String, startingAt start: String = "", limit: Int) where S.Element == String {
+        var matching = allNames.filter { $0.hasPrefix(prefix) && $0 >= start }
         matching.sort()
         if limit > 0, matching.count > limit {
             self.init(names: Array(matching[..<limit]), continueAt: matching[limit])

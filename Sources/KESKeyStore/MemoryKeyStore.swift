@@ -25,9 +25,9 @@ public final class MemoryKeyStore: KeyStore {
         }
     }
 
-    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+    public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         let names = values.withLock { Array($0.keys) }
-        return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+        return KeyListPage(allNames: names, prefix: prefix, startingAt: start, limit: limit)
     }
 
     public func status() async throws {}

@@ -74,7 +74,7 @@ extension VaultKeyStore {
         }
     }
 
-    public func list(prefix: String, limit: Int) async throws -> KeyListPage {
+    public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         try checkUsable()
         let location = layout.listLocation
         // GET ?list=true rather than the LIST verb: proxies and load balancers pass it through.
@@ -90,7 +90,7 @@ extension VaultKeyStore {
             }
             // Entries ending in "/" are sub-folders, not keys.
             let names = keys.compactMap { $0 as? String }.filter { !$0.hasSuffix("/") }
-            return KeyListPage(allNames: names, prefix: prefix, limit: limit)
+            return KeyListPage(allNames: names, prefix: prefix, startingAt: start, limit: limit)
         default:
             throw failure(response, action: "list", location: location)
         }

@@ -7,9 +7,7 @@ import NIOSSL
 /// `kes server --dev`: everything a first try needs, nothing to prepare.
 enum DevServer {
     static func run(address: String) async throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("kes-dev-\(ProcessInfo.processInfo.processIdentifier)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makePrivateDirectory()
         let apiKey = APIKey.random()
         let serverCertificate = try CertificateMinter.selfSigned(
             keyType: .p256, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"],
@@ -19,8 +17,7 @@ enum DevServer {
         // Only the client's files are written, for curl and the CLI; the server's certificate stays in memory.
         let files = ["client.crt": clientCertificate.certificatePEM, "client.key": clientCertificate.privateKeyPEM]
         for (name, contents) in files {
-            let path = "\(directory)/\(name)"
-            FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
+            try NewFile.write(contents, to: "\(directory)/\(name)", mode: 0o600, replacing: false)
         }
         let tls = ServerTLSConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(serverCertificate.certificatePEM.utf8)),
@@ -48,5 +45,19 @@ enum DevServer {
                   curl -sk --cert \(directory)/client.crt --key \(directory)/client.key -X PUT -d '{}' \(url)/v1/key/generate/my-key
                 """
         }
+    }
+
+    /// A new directory only this user can enter. A name derived from the pid could already exist,
+    /// made by anyone, and the client key would land in it.
+    private static func makePrivateDirectory() throws -> String {
+        var base = FileManager.default.temporaryDirectory.path
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        var template = Array("\(base)/kes-dev-XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard created != nil else {
+            let reason = String(cString: strerror(errno)).lowercased()
+            throw NewFile.Failure(description: "cannot create a directory in '\(base)': \(reason)")
+        }
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

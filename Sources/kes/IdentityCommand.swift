@@ -6,7 +6,10 @@ struct IdentityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identity",
         abstract: "Create API keys, compute identities and inspect the server's identities.",
-        subcommands: [New.self, Of.self, Info.self, List.self]
+        discussion: "`kes identity KEY|FILE` is `kes identity of KEY|FILE`.",
+        subcommands: [New.self, Of.self, Info.self, List.self],
+        // KES's bare `kes identity <API key or certificate>` prints the identity.
+        defaultSubcommand: Of.self
     )
 
     struct New: AsyncParsableCommand {
@@ -31,11 +34,17 @@ struct IdentityCommand: AsyncParsableCommand {
         @Flag(name: .shortAndLong, help: "Overwrite existing files.")
         var force = false
 
+        @Flag(
+            name: .long,
+            help: "Encrypt the private key with a password (asked twice on a terminal, else the first line of stdin).")
+        var encrypt = false
+
         @Argument(help: "The certificate's subject common name (default: the identity).")
         var subject: String?
 
         func validate() throws {
             if (key == nil) != (cert == nil) { throw ValidationError("--key and --cert go together") }
+            if encrypt && key == nil { throw ValidationError("'--encrypt' requires --key and --cert") }
         }
 
         func run() throws {
@@ -49,15 +58,23 @@ struct IdentityCommand: AsyncParsableCommand {
                 throw ValidationError("'\(path)' exists; use --force to overwrite it")
             }
             let lifetime = try Self.parseLifetime(expiry)
-            var minted = try CertificateMinter.selfSigned(
-                keyType: .ed25519, commonName: subject ?? "", dnsNames: dns, ipAddresses: ip, validity: lifetime)
-            if subject == nil {
-                // The common name defaults to the identity, which only exists once the key does.
-                minted = try CertificateMinter.selfSigned(
-                    keyType: .ed25519, commonName: minted.identity.rawValue, dnsNames: dns, ipAddresses: ip, validity: lifetime)
+            let minted = try CertificateMinter.selfSigned(
+                keyType: .ed25519, commonName: subject, dnsNames: dns, ipAddresses: ip, validity: lifetime)
+            var privateKeyPEM = minted.privateKeyPEM
+            do {
+                if encrypt { privateKeyPEM = try EncryptedPEM.encrypt(privateKeyPEM, password: try Password.read()) }
+                try NewFile.write(privateKeyPEM, to: key, mode: 0o600, replacing: force)
+                do {
+                    try NewFile.write(minted.certificatePEM, to: cert, mode: 0o644, replacing: force)
+                } catch {
+                    // A key without its certificate is of no use and would block the next try.
+                    unlink(key)
+                    throw error
+                }
+            } catch {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(1)
             }
-            FileManager.default.createFile(atPath: key, contents: Data(minted.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
-            FileManager.default.createFile(atPath: cert, contents: Data(minted.certificatePEM.utf8), attributes: [.posixPermissions: 0o644])
             print("Identity: \(minted.identity.rawValue)")
         }
 

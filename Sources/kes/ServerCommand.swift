@@ -29,9 +29,28 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Start a development server: ephemeral certificate, in-memory keys.")
     var dev = false
 
+    /// KES's deprecated flags, still on the command lines of older deployments (the MinIO
+    /// Operator runs `kes server --config=FILE --auth=off`). Each overrides its config field.
+    @Option(name: .long, help: "Deprecated: on or off, overrides tls.auth.")
+    var auth: DeprecatedServerFlags.OnOff?
+
+    @Option(name: .long, help: "Deprecated: the server's private key file, overrides tls.key.")
+    var key: String?
+
+    @Option(name: .long, help: "Deprecated: the server's certificate file, overrides tls.cert.")
+    var cert: String?
+
+    var deprecatedFlags: DeprecatedServerFlags { DeprecatedServerFlags(auth: auth?.isOn, key: key, cert: cert) }
+
     func validate() throws {
         if dev == (config != nil) {
             throw ValidationError("specify exactly one of --config FILE or --dev")
+        }
+        if dev && !deprecatedFlags.isEmpty {
+            throw ValidationError("--auth, --key and --cert apply to --config, not to --dev")
+        }
+        if let addr, let problem = ListenAddress.problem(addr) {
+            throw ValidationError("--addr: \(problem)")
         }
     }
 
@@ -41,9 +60,12 @@ struct ServerCommand: AsyncParsableCommand {
             return
         }
         guard let path = config else { return }
+        let overrides = deprecatedFlags
+        overrides.warn()
         let configuration: ServerConfiguration
         do {
-            let file = try ServerConfig.load(path: path)
+            var file = try ServerConfig.load(path: path)
+            overrides.apply(to: &file)
             let bootstrapLogger = Logger(label: "kes", factory: { _ in StreamLogHandler.standardError(label: "kes") })
             let store = try await KESBootstrap.connectKeyStore(file.keystore, logger: bootstrapLogger)
             do {
@@ -56,13 +78,17 @@ struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        try await Self.serve(configuration, configPath: path) { port in
+        try await Self.serve(configuration, configPath: path, overrides: overrides) { port in
             "swift-kes \(KESVersion.version) listening on \(configuration.address) (port \(port))"
         }
     }
 
     /// Starts the server and runs until SIGTERM/SIGINT, reloading on SIGHUP.
-    static func serve(_ configuration: ServerConfiguration, configPath: String?, banner: ((Int) -> String)?) async throws {
+    static func serve(
+        _ configuration: ServerConfiguration, configPath: String?, overrides: DeprecatedServerFlags = DeprecatedServerFlags(),
+        banner: ((Int) -> String)?
+    ) async throws {
+        FileDescriptorLimit.raiseToHardLimit()
         let server: KESServer
         do {
             server = try KESServer(configuration: configuration)
@@ -70,7 +96,7 @@ struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let reloader = ConfigReloader(server: server, path: configPath)
+        let reloader = ConfigReloader(server: server, path: configPath, overrides: overrides)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: reloader)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -97,13 +123,17 @@ struct ServerCommand: AsyncParsableCommand {
 struct ConfigReloader: Service {
     let server: KESServer
     let path: String?
+    /// Applied to every reloaded file too, so a reload keeps what the command line set.
+    var overrides = DeprecatedServerFlags()
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             guard let path else { continue }
             do {
-                try KESBootstrap.reload(server, from: try ServerConfig.load(path: path))
+                var file = try ServerConfig.load(path: path)
+                overrides.apply(to: &file)
+                try KESBootstrap.reload(server, from: file)
                 try await server.createDeclaredKeys()
             } catch {
                 server.errorLog.log("config: reload failed, keeping the running config: \(error)")

@@ -128,6 +128,7 @@ import Testing
         let captured = LogRecorder()
         let log = DeduplicatingErrorLog(logger: captured.logger, window: .milliseconds(50))
         log.error("x")
+        // The duration under test: past the 50 ms window, on the real clock the log uses.
         try await Task.sleep(for: .milliseconds(80))
         log.error("x")
         #expect(captured.errors == ["x", "x"])

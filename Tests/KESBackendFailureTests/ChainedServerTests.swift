@@ -7,10 +7,22 @@ import Testing
 
 /// `keystore.kes`: a swift-kes edge server keeps its keys in an upstream swift-kes server.
 @Suite(.serialized) struct ChainedServerTests {
+    /// Port 0 binds a port the kernel picks. A restart on the port the first start got retries
+    /// for a few seconds: the old listener's port can stay busy for a moment.
     static func upstream(edge: TestIdentity, port: Int, directory: String) async throws -> TestServer {
-        try await TestServer(directory: directory) { config in
-            config.address = "127.0.0.1:\(port)"
-            config.policies = [PolicyConfig(name: "edge", allow: ["/v1/secret/*", "/v1/ready"], identities: [edge.identity.rawValue])]
+        var attempt = 1
+        while true {
+            do {
+                return try await TestServer(directory: directory) { config in
+                    config.address = "127.0.0.1:\(port)"
+                    config.policies = [
+                        PolicyConfig(name: "edge", allow: ["/v1/secret/*", "/v1/ready"], identities: [edge.identity.rawValue])
+                    ]
+                }
+            } catch where port != 0 && attempt < 10 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 
@@ -27,6 +39,7 @@ import Testing
         defer { upstream.stop() }
         let edge = try await Self.edge(apiKey: edgeKey, upstreamPort: upstream.port)
         defer { edge.stop() }
+        // The sync stops in `defer` drop the connections at once; the runs end by themselves.
         let edgeClient = try edge.client()
         let upstreamClient = try upstream.client()
 
@@ -49,16 +62,23 @@ import Testing
 
     @Test func cachedKeysServeThroughAnUpstreamOutage() async throws {
         let edgeKey = APIKey.random()
-        let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
-        var upstream = try await Self.upstream(edge: try .apiKey(edgeKey), port: port, directory: directory)
-        let edge = try await Self.edge(apiKey: edgeKey, upstreamPort: port)
-        defer { edge.stop() }
-        try await OutageScenario(
-            server: edge,
-            stopBackend: { upstream.stop() },
-            restartBackend: { upstream = try await Self.upstream(edge: try .apiKey(edgeKey), port: port, directory: directory) }
-        ).run()
-        upstream.stop()
+        var upstream = try await Self.upstream(edge: try .apiKey(edgeKey), port: 0, directory: directory)
+        let port = upstream.port
+        try await withAsyncCleanup {
+            let edge = try await Self.edge(apiKey: edgeKey, upstreamPort: port)
+            try await withAsyncCleanup {
+                try await OutageScenario(
+                    server: edge,
+                    // Waits for the old server's end, so its port is free for the restart.
+                    stopBackend: { await #expect(throws: Never.self) { try await upstream.stopAndWait() } },
+                    restartBackend: { upstream = try await Self.upstream(edge: try .apiKey(edgeKey), port: port, directory: directory) }
+                ).run()
+            } cleanup: {
+                await #expect(throws: Never.self) { try await edge.stopAndWait() }
+            }
+        } cleanup: {
+            await #expect(throws: Never.self) { try await upstream.stopAndWait() }
+        }
     }
 }

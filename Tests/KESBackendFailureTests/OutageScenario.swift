@@ -41,28 +41,43 @@ struct OutageScenario {
         #expect(try await client.delete("/v1/key/delete/uncached").message == "bad gateway: failed to delete key")
         #expect(clock.now - started < .seconds(10))
 
+        // A stopped backend process refuses connections: the store is unreachable, not merely
+        // unavailable, and the server says so exactly (504 on ready, both flags on status).
         let ready = try await client.get("/v1/ready")
-        #expect(ready.status == 504 || ready.status == 502)
+        try expectExactError(ready, status: 504, message: "key store is not reachable")
         let status = try await client.get("/v1/status")
         #expect(status.status == 200)
-        #expect(status.json["keystore_unavailable"] as? Bool == true)
-        if status.json["keystore_unreachable"] as? Bool == true {
-            #expect(status.json["keystore_unavailable"] as? Bool == true)
-        }
+        let down = try status.jsonObject()
+        #expect(down["keystore_unavailable"] as? Bool == true)
+        #expect(down["keystore_unreachable"] as? Bool == true)
+        #expect(down["keystore_latency"] == nil)
 
         try await restartBackend()
 
-        // Recovery without restarting swift-kes.
+        // Recovery without restarting swift-kes: poll, since the backend may take a moment to serve.
+        let deadline = ContinuousClock.now + .seconds(10)
         var recovered = false
-        for _ in 0..<50 where !recovered {
+        while !recovered, ContinuousClock.now < deadline {
             recovered = try await client.get("/v1/ready").status == 200
             if !recovered { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(recovered)
-        let status2 = try await client.get("/v1/status")
-        #expect(status2.json["keystore_unavailable"] == nil)
+        let up = try await client.get("/v1/status").jsonObject()
+        #expect(up["keystore_unavailable"] == nil)
+        #expect(up["keystore_unreachable"] == nil)
+        #expect((up["keystore_latency"] as? Int ?? 0) >= 1)
         #expect(try await client.put("/v1/key/create/after-restart").status == 200)
         #expect(try await client.put("/v1/key/generate/after-restart", "{}").status == 200)
         #expect(try await client.put("/v1/key/generate/cached", "{}").status == 200)
     }
+}
+
+/// Checks a KES error reply exactly: the status, and a body that is `{"message": message}` and nothing else.
+func expectExactError(
+    _ reply: TestClient.Reply, status: Int, message: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    #expect(reply.status == status, "\(reply.body)", sourceLocation: sourceLocation)
+    let object = try reply.jsonObject()
+    #expect(Set(object.keys) == ["message"], "\(reply.body)", sourceLocation: sourceLocation)
+    #expect(object["message"] as? String == message, sourceLocation: sourceLocation)
 }

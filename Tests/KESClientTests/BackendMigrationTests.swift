@@ -12,39 +12,47 @@ struct BackendMigrationTests {
     let admin = APIKey.random()
 
     @Test(.enabled(if: BackendLauncher.isInstalled("bao"))) func fsToOpenBaoAndBack() async throws {
-        let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
+        // Port 0: OpenBao binds a port itself and the launcher reports it.
         let bao = try await BackendLauncher.start(
-            "openbao-dev.sh", arguments: [String(port), "migrate-root", directory], directory: directory, pidName: "openbao.pid")
-        defer { bao.stop() }
-        let vault = try MigrationSupport.config("""
-              vault:
-                endpoint: http://127.0.0.1:\(port)
-                engine: secret
-                version: v2
-                prefix: migrate
-                token: migrate-root
+            "openbao-dev.sh", arguments: ["0", "migrate-root", directory], directory: directory, pidName: "openbao.pid")
+        try await withAsyncCleanup {
+            let port = try #require(bao.port)
+            let vault = try MigrationSupport.config("""
+                  vault:
+                    endpoint: http://127.0.0.1:\(port)
+                    engine: secret
+                    version: v2
+                    prefix: migrate
+                    token: migrate-root
 
-            """)
-        try await roundTrip(through: vault)
+                """)
+            try await roundTrip(through: vault)
+        } cleanup: {
+            await bao.stop()
+        }
     }
 
     @Test(.enabled(if: BackendLauncher.isInstalled("moto_server"))) func fsToMotoAndBack() async throws {
-        let port = BackendLauncher.freePort()
         let directory = TestServer.makeDirectory()
-        let moto = try await BackendLauncher.start("moto.sh", arguments: [String(port), directory], directory: directory, pidName: "moto.pid")
-        defer { moto.stop() }
-        let aws = try MigrationSupport.config("""
-              aws:
-                secretsmanager:
-                  endpoint: http://127.0.0.1:\(port)
-                  region: us-east-1
-                  credentials:
-                    accesskey: test
-                    secretkey: test
+        // Port 0: moto binds a port itself and the launcher reports it.
+        let moto = try await BackendLauncher.start("moto.sh", arguments: ["0", directory], directory: directory, pidName: "moto.pid")
+        try await withAsyncCleanup {
+            let port = try #require(moto.port)
+            let aws = try MigrationSupport.config("""
+                  aws:
+                    secretsmanager:
+                      endpoint: http://127.0.0.1:\(port)
+                      region: us-east-1
+                      credentials:
+                        accesskey: test
+                        secretkey: test
 
-            """)
-        try await roundTrip(through: aws)
+                """)
+            try await roundTrip(through: aws)
+        } cleanup: {
+            await moto.stop()
+        }
     }
 
     private func roundTrip(through backend: String) async throws {

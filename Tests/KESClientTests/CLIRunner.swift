@@ -22,21 +22,59 @@ struct CLIRunner {
 
     var environment: [String: String]
 
+    /// Every variable the CLI reads for its server and credentials; cleared so that the
+    /// developer's own environment cannot leak into a test.
+    static let clientEnvironment = [
+        "MINIO_KES_SERVER", "MINIO_KES_API_KEY", "MINIO_KES_KEY_FILE", "MINIO_KES_CERT_FILE",
+        "KES_SERVER", "KES_API_KEY", "KES_CLIENT_CERT", "KES_CLIENT_KEY", "KES_ENCLAVE",
+        "MINIO_KMS_KES_ENDPOINT", "MINIO_KMS_KES_API_KEY", "MINIO_KMS_KES_KEY_FILE", "MINIO_KMS_KES_CERT_FILE",
+    ]
+
     init(environment: [String: String]) {
         var base = ProcessInfo.processInfo.environment
-        for name in ["KES_SERVER", "KES_API_KEY", "KES_CLIENT_CERT", "KES_CLIENT_KEY"] { base[name] = nil }
+        for name in Self.clientEnvironment { base[name] = nil }
         self.environment = base.merging(environment) { _, new in new }
     }
 
-    /// Runs `kes <arguments>` and waits (at most `timeout`) for it to exit. With `stopAfter`,
-    /// a command that runs until interrupted (`kes log`) is stopped with SIGTERM then.
-    func run(_ arguments: [String], timeout: Duration = .seconds(120), stopAfter: Duration? = nil) async throws -> Result {
+    /// A `kes` process started by `start`, still running.
+    struct Running {
+        let process: Process
+        let arguments: [String]
+        let outPath: String
+        let errPath: String
+        let directory: String
+
+        /// What it has written to stdout so far.
+        var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+
+        /// Stops it with SIGTERM (unless it exited already) and waits for its exit, polling,
+        /// so no thread of the cooperative pool blocks in `waitUntilExit`.
+        func stop(timeout: Duration = .seconds(30)) async throws -> Result {
+            if process.isRunning { process.terminate() }
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning {
+                if ContinuousClock.now > deadline {
+                    kill(process.processIdentifier, SIGKILL)
+                    Issue.record("kes \(arguments.joined(separator: " ")) ignored SIGTERM")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            // Read with `try`: output that cannot be read must not look like empty output.
+            return Result(
+                status: process.terminationStatus,
+                stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+                stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+        }
+    }
+
+    /// Starts `kes <arguments>` and returns at once; the caller must `stop()` it.
+    func start(_ arguments: [String]) throws -> Running {
         let directory = NSTemporaryDirectory() + "kes-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let outPath = directory + "/out", errPath = directory + "/err"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
@@ -45,23 +83,20 @@ struct CLIRunner {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         try process.run()
+        return Running(process: process, arguments: arguments, outPath: outPath, errPath: errPath, directory: directory)
+    }
+
+    /// Runs `kes <arguments>` and waits (at most `timeout`) for it to exit.
+    func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
+        let running = try start(arguments)
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if let stopAfter, ContinuousClock.now > deadline - timeout + stopAfter {
-                process.terminate()
-                break
-            }
+        while running.process.isRunning {
             if ContinuousClock.now > deadline {
-                process.terminate()
                 Issue.record("kes \(arguments.joined(separator: " ")) timed out")
                 break
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return try await running.stop()
     }
 }

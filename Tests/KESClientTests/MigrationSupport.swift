@@ -2,6 +2,7 @@ import Foundation
 import KESClient
 import KESCore
 import KESTestSupport
+import Testing
 
 /// Key stores and configs for `kes migrate` tests.
 enum MigrationSupport {
@@ -22,15 +23,12 @@ enum MigrationSupport {
     ) async throws -> T {
         let server = try await TestServer(admin: try TestIdentity.apiKey(admin), directory: directory)
         let client = try KESClient(endpoint: "https://127.0.0.1:\(server.port)", apiKey: admin.text, insecure: true)
-        do {
-            let result = try await body(client)
-            try? await client.shutdown()
-            server.stop()
-            return result
-        } catch {
-            try? await client.shutdown()
-            server.stop()
-            throw error
+        // Waits for the server's end, so its store is closed before a migration reads the directory.
+        return try await withAsyncCleanup {
+            try await body(client)
+        } cleanup: {
+            await #expect(throws: Never.self) { try await client.shutdown() }
+            await #expect(throws: Never.self) { try await server.stopAndWait() }
         }
     }
 
@@ -61,8 +59,9 @@ enum MigrationSupport {
         }
     }
 
-    static func keyFiles(_ directory: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/keys")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    /// The key files in a file store's directory; an unreadable directory is an error, not an empty store.
+    static func keyFiles(_ directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory + "/keys").filter { !$0.hasPrefix(".") }.sorted()
     }
 
     static func copyKeyFile(_ name: String, from source: String, to destination: String) throws {

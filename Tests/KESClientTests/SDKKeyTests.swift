@@ -85,3 +85,20 @@ struct SDKKeyTests {
         }
     }
 }
+
+extension SDKKeyTests {
+    @Test func listKeysReachesEveryNameAcrossPagesWithAPrefix() async throws {
+        try await withFixture { fixture in
+            let client = fixture.client
+            try await client.createKey("template")
+            // Written straight into the fs store: thousands of creates through the API are slow.
+            let keys = fixture.server.directory + "/keys/"
+            let template = try Data(contentsOf: URL(fileURLWithPath: keys + "template"))
+            let names = (0..<2500).flatMap { [String(format: "a-%05d", $0), String(format: "b-%05d", $0)] }
+            for name in names { try template.write(to: URL(fileURLWithPath: keys + name)) }
+            #expect(try await client.listKeys(prefix: "a-") == names.filter { $0.hasPrefix("a-") }.sorted())
+            #expect(try await client.listKeys(prefix: "b-*") == names.filter { $0.hasPrefix("b-") }.sorted())
+            #expect(try await client.listKeys() == (names + ["template"]).sorted())
+        }
+    }
+}

@@ -38,36 +38,38 @@ struct SDKServerTests {
             let strangerClient = try KESClient(
                 endpoints: [fixture.endpoint], certificatePEM: stranger.certificatePEM, privateKeyPEM: stranger.privateKeyPEM,
                 insecure: true)
-            defer {
-                Task { try? await appClient.shutdown(); try? await strangerClient.shutdown() }
+            try await withAsyncCleanup {
+                try await appClient.createKey("app-one")
+                #expect(try await appClient.describeKey("app-one").createdBy == app.identity.rawValue)
+                await expectKESError(.notAuthorized) { try await appClient.createKey("app-secret") }
+                await expectKESError(.notAuthorized) { try await appClient.deleteKey("app-one") }
+                await expectKESError(.notAuthorized) { try await strangerClient.createKey("app-two") }
+
+                let me = try await appClient.describeSelf()
+                #expect(me.identity == app.identity.rawValue)
+                #expect(me.policy == "app" && !me.isAdmin)
+                #expect(me.allow == ["/v1/key/create/app-*", "/v1/key/describe/app-*"])
+                #expect(me.deny == ["/v1/key/create/app-secret*"])
+                await expectKESError(.identityNotFound) { _ = try await strangerClient.describeSelf() }
+
+                let admin = fixture.client
+                let adminSelf = try await admin.describeSelf()
+                #expect(adminSelf.isAdmin && adminSelf.identity == fixture.apiKey.identity.rawValue)
+                #expect(try await admin.describeIdentity(app.identity.rawValue).policy == "app")
+                await expectKESError(.identityNotFound) { _ = try await admin.describeIdentity(stranger.identity.rawValue) }
+                #expect(try await admin.listIdentities().contains(app.identity.rawValue))
+
+                #expect(try await admin.listPolicies() == ["app"])
+                #expect(try await admin.listPolicies(prefix: "x*") == [])
+                #expect(try await admin.describePolicy("app").createdBy == fixture.apiKey.identity.rawValue)
+                let policy = try await admin.readPolicy("app")
+                #expect(policy.name == "app" && policy.allow.count == 2 && policy.deny.count == 1)
+                await expectKESError(.policyNotFound) { _ = try await admin.describePolicy("nope") }
+                await expectKESError(.policyNotFound) { _ = try await admin.readPolicy("nope") }
+            } cleanup: {
+                await #expect(throws: Never.self) { try await appClient.shutdown() }
+                await #expect(throws: Never.self) { try await strangerClient.shutdown() }
             }
-            try await appClient.createKey("app-one")
-            #expect(try await appClient.describeKey("app-one").createdBy == app.identity.rawValue)
-            await expectKESError(.notAuthorized) { try await appClient.createKey("app-secret") }
-            await expectKESError(.notAuthorized) { try await appClient.deleteKey("app-one") }
-            await expectKESError(.notAuthorized) { try await strangerClient.createKey("app-two") }
-
-            let me = try await appClient.describeSelf()
-            #expect(me.identity == app.identity.rawValue)
-            #expect(me.policy == "app" && !me.isAdmin)
-            #expect(me.allow == ["/v1/key/create/app-*", "/v1/key/describe/app-*"])
-            #expect(me.deny == ["/v1/key/create/app-secret*"])
-            await expectKESError(.identityNotFound) { _ = try await strangerClient.describeSelf() }
-
-            let admin = fixture.client
-            let adminSelf = try await admin.describeSelf()
-            #expect(adminSelf.isAdmin && adminSelf.identity == fixture.apiKey.identity.rawValue)
-            #expect(try await admin.describeIdentity(app.identity.rawValue).policy == "app")
-            await expectKESError(.identityNotFound) { _ = try await admin.describeIdentity(stranger.identity.rawValue) }
-            #expect(try await admin.listIdentities().contains(app.identity.rawValue))
-
-            #expect(try await admin.listPolicies() == ["app"])
-            #expect(try await admin.listPolicies(prefix: "x*") == [])
-            #expect(try await admin.describePolicy("app").createdBy == fixture.apiKey.identity.rawValue)
-            let policy = try await admin.readPolicy("app")
-            #expect(policy.name == "app" && policy.allow.count == 2 && policy.deny.count == 1)
-            await expectKESError(.policyNotFound) { _ = try await admin.describePolicy("nope") }
-            await expectKESError(.policyNotFound) { _ = try await admin.readPolicy("nope") }
         }
     }
 
@@ -119,8 +121,25 @@ struct SDKServerTests {
             #expect(found?.response.code == 200)
             #expect(found?.request.identity == fixture.apiKey.identity.rawValue)
             #expect(found?.time != nil)
+            // The error stream carries the server's error log: a key file that does not parse
+            // makes a store failure, which the server logs and streams.
             let errors = try await fixture.client.errorLog()
-            _ = errors  // the error stream opens; a healthy server sends nothing on it
+            try Data("not a key".utf8).write(to: URL(fileURLWithPath: fixture.server.directory + "/keys/broken"))
+            await #expect(throws: KESError.self) { _ = try await fixture.client.generateKey("broken") }
+            let logged = try await withThrowingTaskGroup(of: ErrorEvent?.self) { group in
+                group.addTask {
+                    var events = errors.makeAsyncIterator()
+                    return try await events.next()
+                }
+                // A deadline, not a synchronisation: an event that never comes must fail, not hang.
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            #expect(logged?.message.contains("'broken'") == true, "\(String(describing: logged))")
         }
     }
 }

@@ -22,8 +22,8 @@ struct SDKFixture {
     var endpoint: String { "https://127.0.0.1:\(server.port)" }
 
     func stop() async {
-        try? await client.shutdown()
-        server.stop()
+        await #expect(throws: Never.self) { try await client.shutdown() }
+        await #expect(throws: Never.self) { try await server.stopAndWait() }
     }
 }
 

@@ -74,7 +74,7 @@ import Testing
               \(name):
                 something:
                   endpoint: https://example.com
-            """) == "config: server.yaml: keystore.\(name): not supported")
+            """) == "config: server.yaml: keystore.\(name): not supported by swift-kes; it supports fs, vault, aws.secretsmanager and kes")
     }
 
     @Test func yamlSyntaxErrorsCarryLineNumbers() throws {

@@ -52,6 +52,17 @@ import X509
         #expect(try Identity(certificateDER: CertificateFixtures.der(fromPEM: minted.certificatePEM)) == minted.identity)
     }
 
+    /// Without a subject the common name is the identity of the certificate's own key, not of
+    /// some other key minted first.
+    @Test(arguments: [CertificateMinter.KeyType.ed25519, .p256])
+    func selfSignedWithoutCommonNameNamesItsOwnIdentity(keyType: CertificateMinter.KeyType) throws {
+        let minted = try CertificateMinter.selfSigned(
+            keyType: keyType, commonName: nil, dnsNames: [], ipAddresses: [], validity: .seconds(3600), now: now)
+        let certificate = try Certificate(derEncoded: minted.certificateDER)
+        #expect(certificate.subject.description == "CN=\(minted.identity.rawValue)")
+        #expect(try Identity(certificateDER: minted.certificateDER) == minted.identity)
+    }
+
     @Test(arguments: [CertificateMinter.KeyType.ed25519, .p256, .p384])
     func selfSignedCertificate(keyType: CertificateMinter.KeyType) throws {
         let minted = try CertificateMinter.selfSigned(

@@ -7,13 +7,13 @@ import Testing
 @Suite struct CiphertextKnownAnswerTests {
     static let vector1 = #"{"aead":"AES-256-GCM-HMAC-SHA-256","iv":"xLxIN3tSCkg2xMafuvwUwg==","nonce":"gu0mGwUkwcvMEoi5","bytes":"WVgRjeIJm3w50C/l+y7y2i6mbNg5NCAqN1zvOYWZKmc="}"#
 
-    /// Accepted vectors; the key's own algorithm is irrelevant for A and B.
+    /// Accepted vectors, each under a key of the algorithm it names.
     static let accepted: [(name: String, ciphertext: [UInt8], keyAlgorithm: KeyAlgorithm)] = [
-        ("1 A AES", KeysFixtures.utf8(vector1), .chacha20),
-        ("2 A ChaCha", KeysFixtures.utf8(#"{"aead":"ChaCha20Poly1305","iv":"s3fSZ6vk5m+DfQA8yZWeUg==","nonce":"8/kHMnCMs3h9NZ2a","bytes":"cw22HjLq/4cx8507SW4hhSrYbDiMuRao4b5+GE+XfbE="}"#), .aes256),
-        ("3 A ChaCha with id", KeysFixtures.utf8(#"{"aead":"ChaCha20Poly1305","id":"66687aadf862bd776c8fc18b8e9f8e20","iv":"EC0eZp7Pqt+LnkOae5xaAg==","nonce":"X1ejXKmH/ugFZPkk","bytes":"wIGBTDs6aOvsqJfekZ0PYRT/OHyFX2TXqeNwl1SLXOI="}"#), .aes256),
-        ("4 B AES256-GCM_SHA256", KeysFixtures.base64("lbFBRVMyNTYtR0NNX1NIQTI1NtkgNjY2ODdhYWRmODYyYmQ3NzZjOGZjMThiOGU5ZjhlMjDEEExv7LAd4oz0SaHZrX5LBufEDEKME1ow1CDfUFrqv8QgJuy7Sw+jVqz99TK1HV851LT3K4mwwDv46TB2ngWkAJQ="), .chacha20),
-        ("5 B XCHACHA20-POLY1305", KeysFixtures.base64("lbJYQ0hBQ0hBMjAtUE9MWTEzMDXZIDY2Njg3YWFkZjg2MmJkNzc2YzhmYzE4YjhlOWY4ZTIwxBBAr+aptD4x2+qfOhiErbnkxAxYs8RmNC1JJXD1hiHEIJ2KqM0jjkME7ndx8nyVseesN83Np0rM5ejVUun+fNFu"), .aes256),
+        ("1 A AES", KeysFixtures.utf8(vector1), .aes256),
+        ("2 A ChaCha", KeysFixtures.utf8(#"{"aead":"ChaCha20Poly1305","iv":"s3fSZ6vk5m+DfQA8yZWeUg==","nonce":"8/kHMnCMs3h9NZ2a","bytes":"cw22HjLq/4cx8507SW4hhSrYbDiMuRao4b5+GE+XfbE="}"#), .chacha20),
+        ("3 A ChaCha with id", KeysFixtures.utf8(#"{"aead":"ChaCha20Poly1305","id":"66687aadf862bd776c8fc18b8e9f8e20","iv":"EC0eZp7Pqt+LnkOae5xaAg==","nonce":"X1ejXKmH/ugFZPkk","bytes":"wIGBTDs6aOvsqJfekZ0PYRT/OHyFX2TXqeNwl1SLXOI="}"#), .chacha20),
+        ("4 B AES256-GCM_SHA256", KeysFixtures.base64("lbFBRVMyNTYtR0NNX1NIQTI1NtkgNjY2ODdhYWRmODYyYmQ3NzZjOGZjMThiOGU5ZjhlMjDEEExv7LAd4oz0SaHZrX5LBufEDEKME1ow1CDfUFrqv8QgJuy7Sw+jVqz99TK1HV851LT3K4mwwDv46TB2ngWkAJQ="), .aes256),
+        ("5 B XCHACHA20-POLY1305", KeysFixtures.base64("lbJYQ0hBQ0hBMjAtUE9MWTEzMDXZIDY2Njg3YWFkZjg2MmJkNzc2YzhmYzE4YjhlOWY4ZTIwxBBAr+aptD4x2+qfOhiErbnkxAxYs8RmNC1JJXD1hiHEIJ2KqM0jjkME7ndx8nyVseesN83Np0rM5ejVUun+fNFu"), .chacha20),
         ("6 C with AES key", KeysFixtures.base64("zwdDgHeRlIFRnJ7+DIhs/ka7GFK2CFSfDELqg1VCyTQzZ58o7MAdupMLk3ZjlMo2ZUDwldL2o41nAWDc"), .aes256),
     ]
 
@@ -30,6 +30,18 @@ import Testing
         let key = try SecretKey(bytes: KeysFixtures.zeroKey, algorithm: vector.keyAlgorithm)
         let plaintext = try key.decrypt(vector.ciphertext, context: [])
         #expect(plaintext == [UInt8](repeating: 0, count: 16), "vector \(vector.name)")
+    }
+
+    /// A and B name their algorithm; a key of the other one refuses them, while a legacy key
+    /// stored without an algorithm opens them.
+    @Test(arguments: 0..<5)
+    func namedAlgorithmMustMatchTheKey(index: Int) throws {
+        let vector = Self.accepted[index]
+        let other: KeyAlgorithm = vector.keyAlgorithm == .aes256 ? .chacha20 : .aes256
+        let mismatched = try SecretKey(bytes: KeysFixtures.zeroKey, algorithm: other)
+        #expect(throws: DecryptionError(), "vector \(vector.name)") { try mismatched.decrypt(vector.ciphertext, context: []) }
+        let legacy = try SecretKey(bytes: KeysFixtures.zeroKey, algorithm: .aes256, algorithmIsStored: false)
+        #expect(try legacy.decrypt(vector.ciphertext, context: []) == [UInt8](repeating: 0, count: 16), "vector \(vector.name)")
     }
 
     @Test(arguments: 0..<4)

@@ -38,12 +38,14 @@ import Testing
     }
 
     @Test(arguments: algorithms)
-    func formatBUsesTheCiphertextsAlgorithm(algorithm: KeyAlgorithm) throws {
+    func formatBUsesTheCiphertextsAlgorithmOnlyForLegacyKeys(algorithm: KeyAlgorithm) throws {
         let key = SecretKey.random(algorithm)
         let ciphertext = key.encrypt(KeysFixtures.utf8("secret"), context: [])
         let other: KeyAlgorithm = algorithm == .aes256 ? .chacha20 : .aes256
         let sameBytesOtherTag = try SecretKey(bytes: key.bytes, algorithm: other)
-        #expect(try sameBytesOtherTag.decrypt(ciphertext, context: []) == KeysFixtures.utf8("secret"))
+        #expect(throws: DecryptionError()) { try sameBytesOtherTag.decrypt(ciphertext, context: []) }
+        let legacy = try SecretKey(bytes: key.bytes, algorithm: other, algorithmIsStored: false)
+        #expect(try legacy.decrypt(ciphertext, context: []) == KeysFixtures.utf8("secret"))
     }
 
     @Test(arguments: algorithms)

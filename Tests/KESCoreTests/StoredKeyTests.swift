@@ -59,8 +59,11 @@ import Testing
 
         var withoutHMAC = key
         withoutHMAC.hmacKey = nil
-        #expect(try StoredKey(parsing: key.encodedJSON()) == withoutHMAC)
         #expect(try StoredKey(parsing: withoutHMAC.encoded()) == withoutHMAC)
+        // The JSON form leaves AES256 out, which reads back as a key without a stored algorithm.
+        var fromJSON = withoutHMAC
+        fromJSON.secret = try SecretKey(bytes: key.secret.bytes, algorithm: algorithm, algorithmIsStored: algorithm != .aes256)
+        #expect(try StoredKey(parsing: key.encodedJSON()) == fromJSON)
     }
 
     @Test func protobufRoundTripsUnusualValues() throws {

@@ -90,4 +90,25 @@ import Testing
         #expect(abs(Double(now.seconds) - foundation) < 5)
         #expect((0..<1_000_000_000).contains(now.nanoseconds))
     }
+
+    /// Nanoseconds outside 0..<1e9 carry into the seconds; at the ends of Int64 that carry used to
+    /// trap, and a stored key carries whatever seconds its file says.
+    @Test func aCarryPastTheEndsOfTheRangeSaturates() {
+        let low = Timestamp(seconds: .min, nanoseconds: -1)
+        #expect(low.seconds == .min)
+        #expect(low.nanoseconds == 0)
+        let high = Timestamp(seconds: .max, nanoseconds: 1_500_000_000)
+        #expect(high.seconds == .max)
+        #expect(high.nanoseconds == 999_999_999)
+        #expect(Timestamp(seconds: 5, nanoseconds: -1) == Timestamp(seconds: 4, nanoseconds: 999_999_999))
+    }
+
+    /// The protobuf stored key the fuzzer's reading of the code produced: `created_at` with
+    /// seconds = Int64.min and nanos = -1. It must parse (or be refused), never crash.
+    @Test func aStoredKeyWithAnExtremeCreationTimeDoesNotCrash() throws {
+        let text = "CiQKIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAEaFgiAgICAgICAgIABEP///////////wE="
+        let bytes = try #require(Data(base64Encoded: text))
+        let key = try StoredKey.parseProtobuf(Array(bytes))
+        #expect(key.createdAt.seconds == .min)
+    }
 }

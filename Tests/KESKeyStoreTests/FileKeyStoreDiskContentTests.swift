@@ -66,19 +66,4 @@ struct FileKeyStoreDiskContentTests {
             #expect(await keyStoreError { _ = try await store.get("locked") } == .failed("fs: failed to read 'locked': Permission denied"))
         }
     }
-
-    @Test func staleTempFilesFromACrashAreRemovedOnOpen() async throws {
-        try await withTemporaryDirectory { dir in
-            let stale = dir + "/.kes-tmp-stale"
-            let recent = dir + "/.kes-tmp-recent"
-            #expect(FileManager.default.createFile(atPath: stale, contents: Data("x".utf8)))
-            #expect(FileManager.default.createFile(atPath: recent, contents: Data("x".utf8)))
-            let twoHoursAgo = Date(timeIntervalSinceNow: -7200)
-            try FileManager.default.setAttributes([.modificationDate: twoHoursAgo], ofItemAtPath: stale)
-
-            _ = try FileKeyStore(path: dir)
-            // A recent one may belong to another server mid-create, so it stays.
-            #expect(try tempFiles(in: dir) == [".kes-tmp-recent"])
-        }
-    }
 }

@@ -37,9 +37,9 @@ final class ControllableStore: KeyStore {
         try await inner.delete(name)
     }
 
-    func list(prefix: String, limit: Int) async throws -> KeyListPage {
+    func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         try checkUp()
-        return try await inner.list(prefix: prefix, limit: limit)
+        return try await inner.list(prefix: prefix, startingAt: start, limit: limit)
     }
 
     func status() async throws {
@@ -214,7 +214,7 @@ func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         clock.advance(by: .seconds(10))
 
         store.down.store(true, ordering: .relaxed)
-        _ = try? await cache.probe()
+        await #expect(throws: KeyStoreError.self) { try await cache.probe() }
         #expect(cache.isOffline)
         cache.sweep()
         #expect(cache.isCached("k"))

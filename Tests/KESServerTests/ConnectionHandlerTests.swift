@@ -3,6 +3,7 @@ import KESKeyStore
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOTLS
 import Synchronization
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let channel = try makeChannel()
-        try channel.writeInbound(ByteBuffer(string: "GET /version HTTP/1.1\r\n\r\nGET /nothing HTTP/1.1\r\n\r\nGET /version HTTP/1.1\r\n\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "GET /version HTTP/1.1\r\nHost: kes\r\n\r\nGET /nothing HTTP/1.1\r\nHost: kes\r\n\r\nGET /version HTTP/1.1\r\nHost: kes\r\n\r\n"))
         let output = try readAll(channel)
         let statuses = output.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.components(separatedBy: "\r\n")[0] }
         #expect(statuses == ["200 OK", "501 Not Implemented", "200 OK"])
@@ -44,12 +45,65 @@ import Testing
     @Test func trafficPushesTheIdleTimeoutBack() throws {
         let channel = try makeChannel(idleTimeout: .seconds(90))
         channel.embeddedEventLoop.advanceTime(by: .seconds(60))
-        try channel.writeInbound(ByteBuffer(string: "GET /version HTTP/1.1\r\n\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "GET /version HTTP/1.1\r\nHost: kes\r\n\r\n"))
         _ = try readAll(channel)
         channel.embeddedEventLoop.advanceTime(by: .seconds(60))
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .seconds(30))
         #expect(!channel.isActive)
+    }
+
+    @Test func aHeadTrickledInSlowerThanTheHeaderTimeoutIsCut() throws {
+        let channel = try makeChannel(headerTimeout: .seconds(10))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        // Every byte comes well within the idle timeout, but the head never completes in time.
+        for byte in "GET /version HTTP/1.1\r\nHost: kes\r\nX-Slow: ".utf8 {
+            guard channel.isActive else { break }
+            try channel.writeInbound(ByteBuffer(bytes: [byte]))
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(400))
+        }
+        #expect(!channel.isActive)
+        #expect(try readAll(channel).isEmpty)
+    }
+
+    @Test func aHeadThatCompletesInTimeIsAnsweredAndTheDeadlineEndsWithIt() throws {
+        let channel = try makeChannel(headerTimeout: .seconds(10))
+        try channel.writeInbound(ByteBuffer(string: "GET /version HTTP/1.1\r\nHost: kes\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        try channel.writeInbound(ByteBuffer(string: "\r\n"))
+        #expect(try readAll(channel).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
+    }
+
+    @Test func aBodyTrickledInSlowerThanTheHeaderTimeoutIsCut() throws {
+        let channel = try makeChannel(headerTimeout: .seconds(10))
+        try channel.writeInbound(ByteBuffer(string: "POST /v1/key/create/a HTTP/1.1\r\nHost: kes\r\nContent-Length: 100\r\n\r\n"))
+        for _ in 0..<30 where channel.isActive {
+            try channel.writeInbound(ByteBuffer(string: "x"))
+            channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        }
+        #expect(!channel.isActive)
+    }
+
+    @Test func aConnectionThatNeverFinishesItsHandshakeIsClosedAfterTheHeaderTimeout() throws {
+        let channel = try makeChannel(headerTimeout: .seconds(10), handshaken: false)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(9_999))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func anAnswerToHeadHasNoBody() throws {
+        let channel = try makeChannel()
+        try channel.writeInbound(ByteBuffer(string: "HEAD /version HTTP/1.1\r\nHost: kes\r\n\r\nGET /version HTTP/1.1\r\nHost: kes\r\n\r\n"))
+        let output = try readAll(channel)
+        let head = try #require(output.components(separatedBy: "\r\n\r\n").first)
+        #expect(head.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+        // The next bytes after the HEAD answer's head are the GET's answer, not a body.
+        let rest = String(decoding: output.utf8.dropFirst(head.utf8.count + 4), as: UTF8.self)
+        #expect(rest.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(channel.isActive)
     }
 
     @Test func drainClosesAnIdleConnection() throws {
@@ -64,7 +118,7 @@ import Testing
     @Test func aSlowAnswerHoldsThePipelinedRequestsBehindIt() async throws {
         let store = GatedKeyStore()
         let channel = try await makeAsyncChannel(store: store)
-        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\n\r\nGET /version HTTP/1.1\r\n\r\n"))
+        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\nHost: kes\r\n\r\nGET /version HTTP/1.1\r\nHost: kes\r\n\r\n"))
         await store.waitForProbe()
         // Nothing may be written while the first answer is outstanding.
         #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
@@ -78,7 +132,7 @@ import Testing
     @Test func aDeadlineIsExactAndCancelsTheWorkBehindIt() async throws {
         let store = GatedKeyStore()
         let channel = try await makeAsyncChannel(store: store, readyTimeout: .milliseconds(500))
-        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\n\r\n"))
+        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\nHost: kes\r\n\r\n"))
         await store.waitForProbe()
         await channel.testingEventLoop.advanceTime(by: .milliseconds(499))
         #expect(try await channel.isActive)
@@ -92,7 +146,7 @@ import Testing
     @Test func closingWhileAnAnswerIsPendingCancelsTheWork() async throws {
         let store = GatedKeyStore()
         let channel = try await makeAsyncChannel(store: store)
-        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\n\r\n"))
+        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\nHost: kes\r\n\r\n"))
         await store.waitForProbe()
         try await channel.close()
         await store.waitForCancellation()
@@ -101,7 +155,7 @@ import Testing
     @Test func drainLetsTheRequestInProgressFinishWithConnectionClose() async throws {
         let store = GatedKeyStore()
         let channel = try await makeAsyncChannel(store: store)
-        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\n\r\n"))
+        try await channel.writeInbound(ByteBuffer(string: "GET /v1/ready HTTP/1.1\r\nHost: kes\r\n\r\n"))
         await store.waitForProbe()
         channel.pipeline.fireUserInboundEventTriggered(DrainConnection())
         #expect(try await channel.isActive)
@@ -122,12 +176,17 @@ import Testing
         return ServerContext(cache: KeyCache(store: store, policy: CachePolicy()), settings: settings)
     }
 
-    private func makeChannel(idleTimeout: TimeAmount = .seconds(90)) throws -> EmbeddedChannel {
+    /// A connection whose TLS handshake is done (unless `handshaken` is false): the channel has
+    /// no TLS handler, so the handshake's completion is announced the way NIOSSL announces it.
+    private func makeChannel(
+        idleTimeout: TimeAmount = .seconds(90), headerTimeout: TimeAmount = .seconds(10), handshaken: Bool = true
+    ) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        let sync = channel.pipeline.syncOperations
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-        try sync.addHandler(ConnectionHandler(context: try Self.context(store: MemoryKeyStore()), idleTimeout: idleTimeout))
+        let connection = ConnectionHandler(
+            context: try Self.context(store: MemoryKeyStore()), idleTimeout: idleTimeout, headerTimeout: headerTimeout)
+        try channel.pipeline.syncOperations.addHTTPHandlers(connection)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7373)).wait()
+        if handshaken { channel.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil)) }
         return channel
     }
 
@@ -135,11 +194,11 @@ import Testing
         let context = try Self.context(store: store, readyTimeout: readyTimeout)
         let channel = NIOAsyncTestingChannel()
         try await channel.testingEventLoop.executeInContext {
-            let sync = channel.pipeline.syncOperations
-            try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-            try sync.addHandler(ConnectionHandler(context: context, idleTimeout: .seconds(90)))
+            let connection = ConnectionHandler(context: context, idleTimeout: .seconds(90), headerTimeout: .seconds(10))
+            try channel.pipeline.syncOperations.addHTTPHandlers(connection)
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7373))
+        channel.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
         return channel
     }
 
@@ -162,7 +221,9 @@ final class GatedKeyStore: KeyStore {
     func create(_ name: String, value: [UInt8]) async throws { try await memory.create(name, value: value) }
     func get(_ name: String) async throws -> [UInt8] { try await memory.get(name) }
     func delete(_ name: String) async throws { try await memory.delete(name) }
-    func list(prefix: String, limit: Int) async throws -> KeyListPage { try await memory.list(prefix: prefix, limit: limit) }
+    func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
+        try await memory.list(prefix: prefix, startingAt: start, limit: limit)
+    }
 
     func status() async throws {
         state.withLock { $0.probing = true }

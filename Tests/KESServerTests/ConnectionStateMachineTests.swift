@@ -9,7 +9,7 @@ import Testing
     private func head(_ method: HTTPMethod, _ uri: String, _ headers: [(String, String)] = [], keepAlive: Bool = true)
         -> ConnectionStateMachine.Part
     {
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders([("Host", "kes")] + headers))
         if !keepAlive { head.headers.add(name: "Connection", value: "close") }
         return .head(RequestInProgress.intake(head))
     }
@@ -39,7 +39,7 @@ import Testing
         #expect(isNone(machine.read(head(.GET, "/version"))))
         #expect(isNone(machine.read(.end)))
         _ = machine.answerReady(.ok())
-        guard case .begin(let second) = machine.nextQueued() else { Issue.record("second not begun"); return }
+        guard case .begin(let second, _) = machine.nextQueued() else { Issue.record("second not begun"); return }
         #expect(second.path == "/version")
         guard case .dispatch = machine.nextQueued() else { Issue.record("second not dispatched"); return }
     }
@@ -63,7 +63,7 @@ import Testing
         #expect(machine.holdsReads)
         guard case .answer(let answered?, _, false) = machine.answerReady(.ok()) else { Issue.record("no answer"); return }
         #expect(answered === second)
-        guard case .begin(let third) = machine.nextQueued() else { Issue.record("third not begun"); return }
+        guard case .begin(let third, _) = machine.nextQueued() else { Issue.record("third not begun"); return }
         #expect(third.path == "/version")
     }
 
@@ -77,14 +77,61 @@ import Testing
         #expect(close == false)
     }
 
-    @Test func anAnnouncedOversizedBodyIsAnsweredAndTheConnectionCloses() {
+    @Test func anAnnouncedOversizedBodyIsRefusedOnItsHeadAlone() {
         var machine = ConnectionStateMachine()
-        _ = machine.read(head(.PUT, "/v1/key/encrypt/k", [("Content-Length", "\(2 << 20)")]))
-        guard case .answer(_, let response, let close) = machine.read(.end) else { Issue.record("no answer"); return }
+        let action = machine.read(head(.PUT, "/v1/key/encrypt/k", [("Content-Length", "\(2 << 20)")]))
+        guard case .refuse(_, let response) = action else { Issue.record("not refused at once: \(action)"); return }
         #expect(response.status == .badRequest)
         #expect(response.body == Array(#"{"message":"http: request body too large"}"#.utf8))
-        #expect(close)
         guard case .closing = machine.state else { Issue.record("not closing"); return }
+        #expect(isNone(machine.read(body("{}"))))
+    }
+
+    @Test func aChunkedBodyIsRefusedTheMomentItPassesTheLimit() {
+        var machine = ConnectionStateMachine()
+        _ = machine.read(head(.PUT, "/v1/key/encrypt/k", [("Transfer-Encoding", "chunked")]))
+        let chunk = ByteBuffer(repeating: 0x61, count: 600 << 10)
+        #expect(isNone(machine.read(.body(chunk))))
+        guard case .answer(_, let response, true) = machine.read(.body(chunk)) else { Issue.record("not refused"); return }
+        #expect(response.body == Array(#"{"message":"http: request body too large"}"#.utf8))
+        guard case .closing = machine.state else { Issue.record("not closing"); return }
+    }
+
+    @Test func anHTTP11RequestWithoutHostIsRefused() {
+        var machine = ConnectionStateMachine()
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/version")
+        guard case .refuse(_, let response) = machine.read(.head(RequestInProgress.intake(head))) else {
+            Issue.record("answered without a Host")
+            return
+        }
+        #expect(response.status == .badRequest)
+        #expect(response.body == Array(#"{"message":"missing required Host header"}"#.utf8))
+        // HTTP/1.0 has no Host requirement.
+        var old = ConnectionStateMachine()
+        guard case .begin = old.read(.head(RequestInProgress.intake(HTTPRequestHead(version: .http1_0, method: .GET, uri: "/version")))) else {
+            Issue.record("HTTP/1.0 refused")
+            return
+        }
+    }
+
+    @Test func expectContinueIsAnsweredBeforeTheBody() {
+        var accepted = ConnectionStateMachine()
+        guard case .begin(_, sendContinue: true) = accepted.read(head(.PUT, "/v1/key/create/a", [("Expect", "100-continue")])) else {
+            Issue.record("no 100 Continue")
+            return
+        }
+        var plain = ConnectionStateMachine()
+        guard case .begin(_, sendContinue: false) = plain.read(head(.PUT, "/v1/key/create/a")) else {
+            Issue.record("100 Continue without Expect")
+            return
+        }
+        // A request that is refused anyway gets its final answer instead, and no body is read.
+        var refused = ConnectionStateMachine()
+        guard case .refuse(_, let response) = refused.read(head(.GET, "/v1/key/create/a", [("Expect", "100-continue")])) else {
+            Issue.record("not refused at once")
+            return
+        }
+        #expect(response.status == .methodNotAllowed)
     }
 
     @Test func anEndlessRejectedBodyIsCutOff() {

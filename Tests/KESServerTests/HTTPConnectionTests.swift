@@ -67,6 +67,7 @@ import Testing
         let reply = try await RawTLSConnection.with(port: server.port, identity: server.admin) { connection in
             try await connection.send("PUT /v1/key/encrypt/pieces HTTP/1.1\r\nHost: kes\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
             for piece in [body.prefix(10), body.dropFirst(10).prefix(20), body.dropFirst(30)] {
+                // The pause is what is tested: each piece must arrive on its own, not coalesced.
                 try await Task.sleep(for: .milliseconds(50))
                 try await connection.send(String(piece))
             }
@@ -184,6 +185,7 @@ import Testing
         // A log stream outlives the idle timeout and still delivers.
         let listener = try server.client()
         let lines = try await listener.stream("/v1/log/audit")
+        // The duration under test: well past the 2 s idle timeout, with nothing sent.
         try await Task.sleep(for: .milliseconds(4500))
         #expect(try await server.client().get("/v1/key/describe/after-idle").status == 404)
         var seen = false

@@ -16,7 +16,7 @@ import Testing
         var iterator = lines.makeAsyncIterator()
         var event: [String: Any] = [:]
         while let line = try await iterator.next() {
-            event = (try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+            event = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])
             if (event["request"] as? [String: Any])?["path"] as? String == "/v1/key/create/audited" { break }
         }
         let request = try #require(event["request"] as? [String: Any])
@@ -71,7 +71,7 @@ import Testing
         }
 
         let first = try await speakPlainHTTP()
-        #expect(first.contains("http: TLS handshake error from 127.0.0.1: "))
+        #expect(first.hasSuffix(" http: TLS handshake error from 127.0.0.1: client sent an HTTP request to an HTTPS server"))
         #expect(!first.contains("secret-plaintext-name"))
 
         // Were the probe logged, its line would come before or after the next one; either way the

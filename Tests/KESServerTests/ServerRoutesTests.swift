@@ -31,8 +31,9 @@ import Testing
         #expect(generate["timeout"] as? Int == 15)
         #expect(routes.first { $0["path"] as? String == "/v1/log/audit" }?["timeout"] as? Int == 0)
 
-        _ = try await client.put("/v1/key/create/k")
-        _ = try await client.put("/v1/key/create/k")
+        // One success and one error, so that both counters below exist.
+        #expect(try await client.put("/v1/key/create/k").status == 200)
+        #expect(try await client.put("/v1/key/create/k").status == 400)
         let metrics = try await client.get("/v1/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains(#"kes_http_request_success{code="200"}"#))

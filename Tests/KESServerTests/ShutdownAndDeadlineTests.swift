@@ -48,7 +48,9 @@ import Glibc
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: test.server)], gracefulShutdownSignals: [.sigterm], logger: test.server.logger))
         let running = Task { try await group.run() }
-        while test.server.localPort == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let bound = ContinuousClock.now + .seconds(30)
+        while test.server.localPort == nil, ContinuousClock.now < bound { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(test.server.localPort != nil, "the service group did not start the server")
         let port = test.server.localPort ?? 0
 
         let clients = try names.map { _ in try TestClient(port: port, identity: test.admin) }
@@ -63,7 +65,11 @@ import Glibc
             }
         }
         // Every request has reached the key store: all are accepted and in progress.
-        while slow.inFlight.load(ordering: .relaxed) < names.count { try await Task.sleep(for: .milliseconds(5)) }
+        let arrived = ContinuousClock.now + .seconds(30)
+        while slow.inFlight.load(ordering: .relaxed) < names.count, ContinuousClock.now < arrived {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try #require(slow.inFlight.load(ordering: .relaxed) == names.count, "not every request reached the store")
         kill(getpid(), SIGTERM)
 
         let statuses = try await replies.value
@@ -72,7 +78,7 @@ import Glibc
         // The listener is gone: a new connection is refused.
         await #expect(throws: (any Error).self) {
             try await RawTLSConnection.with(port: port, identity: test.admin) { connection in
-                try await connection.send("GET /version HTTP/1.1\r\n\r\n")
+                try await connection.send("GET /version HTTP/1.1\r\nHost: kes\r\n\r\n")
             }
         }
     }
@@ -91,11 +97,14 @@ final class SlowKeyStore: KeyStore {
 
     func create(_ name: String, value: [UInt8]) async throws { try await memory.create(name, value: value) }
     func delete(_ name: String) async throws { try await memory.delete(name) }
-    func list(prefix: String, limit: Int) async throws -> KeyListPage { try await memory.list(prefix: prefix, limit: limit) }
+    func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
+        try await memory.list(prefix: prefix, startingAt: start, limit: limit)
+    }
     func status() async throws {}
 
     func get(_ name: String) async throws -> [UInt8] {
         inFlight.add(1, ordering: .relaxed)
+        // The slowness under test: the reads are still in progress when shutdown begins.
         try await Task.sleep(for: delay)
         return try await memory.get(name)
     }

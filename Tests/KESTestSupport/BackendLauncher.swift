@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -27,17 +28,39 @@ public struct BackendLauncher: Sendable {
         public let description: String
     }
 
+    /// The port the server listens on, from the address the launcher printed (`VAULT_ADDR`,
+    /// `AWS_ENDPOINT`); with port 0 as the argument, the one the kernel picked.
+    public var port: Int? {
+        guard let address = values["VAULT_ADDR"] ?? values["AWS_ENDPOINT"], let colon = address.lastIndex(of: ":") else {
+            return nil
+        }
+        return Int(address[address.index(after: colon)...])
+    }
+
     /// - Parameters:
     ///   - script: e.g. `openbao-dev.sh`.
+    ///   - arguments: the launcher's arguments; pass port 0 to let the server bind a port the
+    ///     kernel picks (read `port` afterwards), which no parallel test can take first.
     ///   - pidName: the file the launcher writes into `directory`, e.g. `openbao.pid`.
     ///   - environment: added to this process's environment for the launcher.
+    ///   - attempts: how often to try. A restart on a fixed port passes more than one: the old
+    ///     listener's port can stay busy for a moment after its process exited.
     public static func start(
-        _ script: String, arguments: [String], directory: String, pidName: String, environment: [String: String] = [:]
+        _ script: String, arguments: [String], directory: String, pidName: String, environment: [String: String] = [:],
+        attempts: Int = 1
     ) async throws -> BackendLauncher {
         let owned = environment.merging(["BACKEND_OWNER_PID": String(getpid())]) { _, owner in owner }
-        let (status, output, errors) = try await run(script, arguments, environment: owned)
+        var attempt = 1
+        var (status, output, errors) = try await run(script, arguments, environment: owned)
+        while status != 0, attempt < attempts {
+            // The launcher removed what it started; a stale PID file is no reason to give up.
+            await stop(pidFile: directory + "/" + pidName)
+            try await Task.sleep(for: .milliseconds(500))
+            attempt += 1
+            (status, output, errors) = try await run(script, arguments, environment: owned)
+        }
         guard status == 0 else {
-            throw Failure(description: "\(script) exited \(status): \(errors)\(output)")
+            throw Failure(description: "\(script) exited \(status) (attempt \(attempt) of \(attempts)): \(errors)\(output)")
         }
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") {
@@ -47,21 +70,22 @@ public struct BackendLauncher: Sendable {
         return BackendLauncher(pidFile: directory + "/" + pidName, values: values)
     }
 
-    /// Stops the process by PID and waits for it to exit.
-    public func stop() {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.backendsDirectory + "/stop.sh", pidFile]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try? process.run()
-        process.waitUntilExit()
+    /// Stops the process by PID and waits for it to exit, without blocking a thread of the
+    /// cooperative pool.
+    public func stop() async {
+        await Self.stop(pidFile: pidFile)
     }
 
     /// Stops the process recorded in `pidFile` and waits for it to exit, without blocking
-    /// a thread of the cooperative pool. A missing PID file or a dead process is no error.
+    /// a thread of the cooperative pool. A missing PID file or a dead process is no error;
+    /// a stop that fails is recorded as a test issue, since it leaves a server behind.
     public static func stop(pidFile: String) async {
-        _ = try? await run("stop.sh", [pidFile], environment: [:])
+        do {
+            let (status, output, errors) = try await run("stop.sh", [pidFile], environment: [:])
+            if status != 0 { Issue.record("stop.sh \(pidFile) exited \(status): \(errors)\(output)") }
+        } catch {
+            Issue.record("stop.sh \(pidFile) did not run: \(error)")
+        }
     }
 
     /// Runs a script from `backends/` and returns its exit status, stdout and stderr.
@@ -76,10 +100,15 @@ public struct BackendLauncher: Sendable {
     /// A TCP port on 127.0.0.1 that was free a moment ago, and PORT+1 with it: the dev
     /// OpenBao also binds PORT+1 (cluster). Pairs handed out before are never handed out
     /// again, so parallel tests in this process do not pick the same port.
+    ///
+    /// Only for a port that must stay fixed (a backend restarted on the same address) or that
+    /// nobody may listen on; a server that can bind port 0 should. The port lies outside the
+    /// kernel's ephemeral range, so no outgoing connection and no port-0 bind can take it.
     public static func freePort() -> Int {
+        let range = portRange
         var last = 0
         for _ in 0..<100 {
-            let port = Int.random(in: 20_000..<60_000)
+            let port = Int.random(in: range)
             let fresh = handedOut.withLock { ports in
                 guard !ports.contains(port), !ports.contains(port + 1), !ports.contains(port - 1) else { return false }
                 ports.insert(port)
@@ -92,6 +121,18 @@ public struct BackendLauncher: Sendable {
         // Practically unreachable; the launcher then fails with the server's bind error.
         return last
     }
+
+    /// Ports below the ephemeral range (`ip_local_port_range`), or above it when too few lie
+    /// below; registered services mostly sit under 10000.
+    static let portRange: Range<Int> = {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let bounds = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        let low = bounds.count == 2 ? bounds[0] : 32_768
+        let high = bounds.count == 2 ? bounds[1] : 60_999
+        if low - 10_000 >= 4_000 { return 10_000..<(low - 1) }
+        if high + 4_000 < 65_000 { return (high + 1)..<65_000 }
+        return 10_000..<20_000
+    }()
 
     /// A port is free when a socket can bind it on 127.0.0.1.
     private static func isFree(_ port: Int) -> Bool {
@@ -114,8 +155,33 @@ public struct BackendLauncher: Sendable {
         return result == 0
     }
 
+    /// Where `backends/install.sh` puts the Python tools (`bao`, `moto_server`): a virtual
+    /// environment in the build folder, which the launchers put first on their PATH (lib.sh).
+    public static let venvBinDirectory: String = {
+        if let venv = ProcessInfo.processInfo.environment["BACKEND_VENV"], !venv.isEmpty { return venv + "/bin" }
+        return URL(fileURLWithPath: backendsDirectory).deletingLastPathComponent()
+            .appendingPathComponent(".build/venv/bin").path
+    }()
+
+    /// True when a launcher will find `command`: in the build folder's virtual environment or
+    /// on the PATH.
     public static func isInstalled(_ command: String) -> Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(command)") }
+        let directories = [venvBinDirectory] + path.split(separator: ":").map(String.init)
+        return directories.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(command)") }
     }
+}
+
+/// Runs `body`, then `cleanup`, also when `body` throws: an async stop cannot go in a `defer`,
+/// and a stop written after the body's last line is skipped by the first failed `try`.
+public func withAsyncCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {
+    let result: T
+    do {
+        result = try await body()
+    } catch {
+        await cleanup()
+        throw error
+    }
+    await cleanup()
+    return result
 }

@@ -11,6 +11,9 @@ public final class LogRecorder: Sendable {
         Logger(label: "kes.test") { _ in RecordingHandler(recorder: self) }
     }
 
+    /// Every message, whatever its level, in order.
+    public var messages: [String] { lines.withLock { $0.map(\.message) } }
+
     /// Messages logged at error level or above, in order.
     public var errors: [String] { lines.withLock { $0.filter { $0.level >= .error }.map(\.message) } }
 

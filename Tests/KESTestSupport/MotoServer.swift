@@ -22,36 +22,49 @@ public final class MotoServer: Sendable {
         self.directory = directory
     }
 
-    /// Starts moto on a free loopback port in a fresh temporary directory.
+    /// Starts moto in a fresh temporary directory on a loopback port it binds itself (port 0),
+    /// so no parallel test can take the port between choosing and binding it.
     public static func start() async throws -> MotoServer {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("kes-moto-\(UUID().uuidString)")
-        let server = MotoServer(port: BackendLauncher.freePort(), directory: directory)
-        try await server.launch()
-        return server
+        let launched = try await BackendLauncher.start(
+            "moto.sh", arguments: ["0", directory.path], directory: directory.path, pidName: "moto.pid")
+        guard let port = launched.port else {
+            await launched.stop()
+            throw MotoError.noPortReported(launched.values)
+        }
+        return MotoServer(port: port, directory: directory)
     }
 
-    /// Starts moto again on the same port and directory.
+    /// Starts moto again on the same port and directory. The port was the kernel's pick, so
+    /// another socket may hold it for a moment; the launcher is retried for a few seconds.
     public func launch() async throws {
         _ = try await BackendLauncher.start(
-            "moto.sh", arguments: [String(port), directory.path], directory: directory.path, pidName: "moto.pid")
+            "moto.sh", arguments: [String(port), directory.path], directory: directory.path, pidName: "moto.pid",
+            attempts: 10)
     }
 
     /// Stops the server by the PID the launcher recorded and waits until it is gone.
-    public func stop() async throws {
+    public func stop() async {
         await BackendLauncher.stop(pidFile: pidFile.path)
     }
 
     /// Stops the server and removes its directory.
     public func shutdown() async {
-        try? await stop()
+        await stop()
         try? FileManager.default.removeItem(at: directory)
     }
 
     public enum MotoError: Error, CustomStringConvertible {
         case noFreePort
+        case noPortReported([String: String])
 
-        public var description: String { "no free loopback port" }
+        public var description: String {
+            switch self {
+            case .noFreePort: "no free loopback port"
+            case .noPortReported(let values): "moto.sh printed no AWS_ENDPOINT with a port: \(values)"
+            }
+        }
     }
 
     /// Runs `body` with the port of a socket that accepts TCP connections (the

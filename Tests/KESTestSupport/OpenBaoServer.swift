@@ -51,23 +51,19 @@ public enum OpenBaoLauncher {
     /// True when `bao` is on the PATH; OpenBao tests are skipped otherwise (outside CI).
     public static let isInstalled: Bool = BackendLauncher.isInstalled("bao")
 
+    /// Starts OpenBao on a port its listener picks itself (port 0), so no parallel test can
+    /// take the port between choosing and binding it.
     public static func start(_ kind: OpenBaoServer.Kind) async throws -> OpenBaoServer {
-        var lastError: (any Error)?
-        // A port picked as free can be taken by a parallel test before bao binds it; try again.
-        for _ in 0..<3 {
-            let port = BackendLauncher.freePort()
-            let directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("kes-openbao-\(port)-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            do {
-                return try await launch(kind, port: port, directory: directory)
-            } catch {
-                lastError = error
-                await BackendLauncher.stop(pidFile: directory.appendingPathComponent("openbao.pid").path)
-                try? FileManager.default.removeItem(at: directory)
-            }
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kes-openbao-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            return try await launch(kind, port: 0, directory: directory)
+        } catch {
+            await BackendLauncher.stop(pidFile: directory.appendingPathComponent("openbao.pid").path)
+            try? FileManager.default.removeItem(at: directory)
+            throw error
         }
-        throw lastError!
     }
 
     public static func stop(_ server: OpenBaoServer) async {

@@ -43,8 +43,9 @@ public enum TestProcess {
                 continuation.resume(throwing: error)
             }
         }
-        let output = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        // Read with `try`: output that cannot be read must not look like empty output.
+        let output = try String(contentsOf: outURL, encoding: .utf8)
+        let errors = try String(contentsOf: errURL, encoding: .utf8)
         return (status, output, errors)
     }
 }

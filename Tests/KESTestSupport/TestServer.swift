@@ -11,23 +11,35 @@ import KESTLS
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Testing
 
 /// A real swift-kes server on a loopback port, with a file key store in a temp directory.
+///
+/// It runs as in production, through `KESServer.run()`: besides serving, that runs the cache's
+/// health probes and expiry sweeps, and closes the key store when the server stops.
 public final class TestServer: Sendable {
     public let server: KESServer
     public let port: Int
     public let directory: String
     public let admin: TestIdentity
+    /// `server.run()` in the background; nil when the test drives `run()` itself (`start: false`).
+    private let running: Task<Void, any Error>?
 
     public static func makeDirectory() -> String {
         let path = NSTemporaryDirectory() + "kes-test-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            // Without it every later step fails obscurely; say why here.
+            Issue.record("cannot create the test directory \(path): \(error)")
+        }
         return path
     }
 
     /// - Parameters:
-    ///   - start: false leaves starting to the test, through `server.run()` as in production
-    ///     (`port` is then 0; read `server.localPort`).
+    ///   - start: true binds the port before returning (so `port` is known) and runs the server
+    ///     through `server.run()` in a background task. False leaves both to the test, which
+    ///     calls `server.run()` itself (`port` is then 0; read `server.localPort`).
     ///   - configure: adjusts the config (policies, api, cache) before the server starts.
     public init(
         admin: TestIdentity? = nil,
@@ -61,14 +73,34 @@ public final class TestServer: Sendable {
         // The same bootstrap as `kes server --config`: a test configures the file's model.
         var configuration = try KESBootstrap.serverConfiguration(config, keyStore: store)
         configuration.idleTimeout = idleTimeout
-        server = try KESServer(configuration: configuration)
-        if start { try await server.start() }
+        let server = try KESServer(configuration: configuration)
+        self.server = server
+        if start {
+            // `run()` skips `start()` once the listener is bound, so binding first makes `port`
+            // known here while everything else still goes the production way.
+            try await server.start()
+            running = Task { try await server.run() }
+        } else {
+            running = nil
+        }
         port = server.localPort ?? 0
     }
 
-    /// Stops the server and drops its open connections, so clients see it gone at once.
+    /// Stops the server and drops its open connections, so clients see it gone at once. The
+    /// background `run()` then finishes by itself and closes the key store; `stopAndWait` waits
+    /// for that.
     public func stop() {
         server.shutdownNow()
+    }
+
+    /// Stops the server and waits until `run()` has returned, so the port is free again and the
+    /// key store is closed.
+    /// - Parameter graceful: true stops accepting and lets requests in progress finish, as
+    ///   SIGTERM does; false drops every connection at once, as a crash would.
+    /// - Throws: what `run()` threw.
+    public func stopAndWait(graceful: Bool = false) async throws {
+        if graceful { server.shutdown() } else { server.shutdownNow() }
+        try await running?.value
     }
 
     public func client(_ identity: TestIdentity? = nil) throws -> TestClient {
@@ -86,11 +118,35 @@ public final class TestClient: Sendable {
         public let headers: HTTPHeaders
         public let body: String
 
+        /// The body as a JSON object. A body that is not one records a test failure (and gives an
+        /// empty object), so that a check such as `json["field"] == nil` cannot pass on a body
+        /// that was never parsed. Use `jsonObject()` to throw instead.
         public var json: [String: Any] {
-            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+            do {
+                return try jsonObject()
+            } catch {
+                Issue.record("\(error)")
+                return [:]
+            }
         }
 
-        public var message: String? { json["message"] as? String }
+        /// The body as a JSON object.
+        /// - Throws: `NotJSON` when it is not a JSON object.
+        public func jsonObject() throws -> [String: Any] {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else {
+                throw NotJSON(status: status, body: body)
+            }
+            return object
+        }
+
+        /// The error message of a KES error body, nil when the body is not one (e.g. empty).
+        public var message: String? { (try? jsonObject())?["message"] as? String }
+    }
+
+    public struct NotJSON: Error, CustomStringConvertible {
+        public let status: Int
+        public let body: String
+        public var description: String { "the \(status) reply's body is not a JSON object: '\(body.prefix(200))'" }
     }
 
     public init(port: Int, identity: TestIdentity?) throws {

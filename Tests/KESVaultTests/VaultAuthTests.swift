@@ -59,6 +59,7 @@ struct VaultAuthTests {
             try await withStore(config, logger: log.logger) { store in
                 try await store.create("k", value: "v".bytes)
                 for _ in 0..<10 {
+                    // The duration under test: 10 s outlives the 6 s TTL, so the token must be renewed.
                     try await Task.sleep(for: .seconds(1))
                     #expect(try await store.get("k") == "v".bytes)
                 }
@@ -80,6 +81,7 @@ struct VaultAuthTests {
                 let start = ContinuousClock.now
                 var sawRenewedFirstToken = false
                 while ContinuousClock.now - start < .seconds(9) {
+                    // The duration under test: 9 s of use span renewals and the 8 s max TTL.
                     try await Task.sleep(for: .milliseconds(250))
                     #expect(try await store.get("k") == "v".bytes)
                     // Past one full TTL and still the same token: it was renewed.

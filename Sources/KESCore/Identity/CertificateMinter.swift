@@ -49,10 +49,10 @@ public enum CertificateMinter {
 
     /// A self-signed certificate usable for both TLS client and server auth: for `kes identity new --key --cert`
     /// (Ed25519) and for the dev server (P-256, which every TLS client accepts). SANs come from `dnsNames` and
-    /// `ipAddresses` (IPv4 or IPv6 text).
+    /// `ipAddresses` (IPv4 or IPv6 text). A nil `commonName` means the identity of the certificate's own key.
     public static func selfSigned(
         keyType: KeyType,
-        commonName: String,
+        commonName: String?,
         dnsNames: [String],
         ipAddresses: [String],
         validity: Duration,
@@ -75,13 +75,20 @@ public enum CertificateMinter {
         let notBefore = wholeSeconds(now)
         let seconds = TimeInterval(validity.components.seconds)
             + TimeInterval(validity.components.attoseconds) / 1e18
+        let privateKey = newPrivateKey(keyType)
         return try mint(
-            privateKey: newPrivateKey(keyType),
-            commonName: commonName,
+            privateKey: privateKey,
+            commonName: try commonName ?? identity(of: privateKey.publicKey).rawValue,
             notBefore: notBefore,
             notAfter: notBefore + seconds,
             extensions: extensions
         )
+    }
+
+    private static func identity(of publicKey: Certificate.PublicKey) throws -> Identity {
+        var serializer = DER.Serializer()
+        try serializer.serialize(publicKey)
+        return Identity(subjectPublicKeyInfoDER: serializer.serializedBytes)
     }
 
     private static func newPrivateKey(_ type: KeyType) -> Certificate.PrivateKey {

@@ -1,4 +1,4 @@
-import Crypto
+import CKESRandom
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,14 +7,19 @@ import Glibc
 import Darwin
 #endif
 
-/// Kernel randomness (`/dev/urandom`) fetched 4 KiB at a time.
+/// Kernel randomness fetched 4 KiB at a time.
 ///
 /// Every generate request needs 60 random bytes; asking the kernel for each of them
 /// cost a system call per request (measured at about 4% of a generate's CPU). The bytes
 /// are the kernel CSPRNG's own, handed out once each and wiped as they are taken.
+///
+/// The bytes come from getrandom(2), not from a `/dev/urandom` descriptor: a device node
+/// can be replaced (`/dev/zero` mounted over it yields all-zero keys), and reading it does
+/// not wait for the kernel generator to be seeded at early boot. If the kernel cannot
+/// supply randomness the process stops: no key may come from anything else.
 final class RandomPool: Sendable {
     static let shared = RandomPool()
-    private static let size = 4096
+    static let size = 4096
 
     private struct Buffer: ~Copyable {
         var bytes = [UInt8](repeating: 0, count: RandomPool.size)
@@ -45,36 +50,35 @@ final class RandomPool: Sendable {
         return bytes
     }
 
-    /// The kernel's CSPRNG, opened once; nil if it cannot be opened.
-    private static let urandom: Int32? = {
-        #if canImport(Glibc) || canImport(Darwin)
-        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        return fd >= 0 ? fd : nil
-        #else
-        return nil
-        #endif
-    }()
-
     private static func fill(_ bytes: inout [UInt8]) {
-        #if canImport(Glibc) || canImport(Darwin)
-        if let fd = urandom {
+        bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
             var filled = 0
-            bytes.withUnsafeMutableBytes { raw in
-                while filled < raw.count {
-                    let result = read(fd, raw.baseAddress! + filled, raw.count - filled)
-                    if result > 0 {
-                        filled += result
-                    } else if result < 0 && errno == EINTR {
-                        continue
-                    } else {
-                        break
-                    }
+            while filled < raw.count {
+                let result = kernelRandom(base + filled, raw.count - filled)
+                if result > 0 {
+                    filled += result
+                } else if result < 0 && errno == EINTR {
+                    continue
+                } else {
+                    let reason = result < 0 ? String(cString: strerror(errno)) : "no bytes returned"
+                    fatalError("the kernel random number generator failed (\(reason)); refusing to generate keys without it")
                 }
             }
-            if filled == bytes.count { return }
         }
+    }
+
+    /// Up to `count` random bytes at `pointer`; the count written, or -1 with `errno` set.
+    private static func kernelRandom(_ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        // Flags 0: block until the kernel generator is seeded, then never block again.
+        return getrandom(pointer, count, 0)
+        #elseif canImport(Darwin)
+        // getentropy(2) takes at most 256 bytes a call.
+        let chunk = min(count, 256)
+        return getentropy(pointer, chunk) == 0 ? chunk : -1
+        #else
+        #error("RandomPool needs getrandom(2) or getentropy(2)")
         #endif
-        // If the device is unavailable: swift-crypto's generator.
-        bytes = SymmetricKey(size: SymmetricKeySize(bitCount: bytes.count * 8)).withUnsafeBytes { Array($0) }
     }
 }

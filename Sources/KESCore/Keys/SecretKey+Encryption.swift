@@ -25,7 +25,8 @@ extension SecretKey {
     }
 
     /// Opens formats A (JSON), B (MessagePack) and C (raw), detected as docs/formats.md, "Detecting the format",
-    /// describes: A/B use the ciphertext's algorithm name, C uses this key's algorithm. Any failure → DecryptionError.
+    /// describes. C uses this key's algorithm; A and B must name it too, unless the key was stored without
+    /// one (``algorithmIsStored``), which opens them with the algorithm they name. Any failure → DecryptionError.
     public func decrypt(_ ciphertext: [UInt8], context: [UInt8]) throws(DecryptionError) -> [UInt8] {
         guard let parsed = Ciphertext.parse(ciphertext) else { throw DecryptionError() }
         return try open(parsed, context: context)
@@ -57,6 +58,9 @@ extension SecretKey {
               sealed.count >= Ciphertext.tagSize
         else { throw DecryptionError() }
         let scheme = ciphertext.algorithm ?? algorithm
+        // Opening with the other cipher would derive a second key from the same bytes and let a
+        // ciphertext choose how the master key is used; KES 2023 refused it the same way.
+        if algorithmIsStored && scheme != algorithm { throw DecryptionError() }
         let messageKey = derivedKey(iv: ciphertext.iv, algorithm: scheme)
         // swift-crypto's combined form (nonce ‖ ciphertext ‖ tag) is one copy; building the box
         // from three parts cost three generic appends.

@@ -5,6 +5,10 @@ public struct SecretKey: Sendable, Hashable {
     public static let size = 32
 
     public let algorithm: KeyAlgorithm
+    /// False only for a key stored in the 2023 JSON format without an `algorithm`. Such a key
+    /// predates per-key algorithms, so it opens ciphertexts of either algorithm, as the KES
+    /// releases that wrote it did; every other key opens only ciphertexts of its own.
+    public let algorithmIsStored: Bool
     /// Everything derived from the key bytes, built once and shared: a key is copied out of the
     /// cache on every request, and one reference is cheaper to copy than five.
     private let storage: Storage
@@ -34,20 +38,22 @@ public struct SecretKey: Sendable, Hashable {
         }
     }
 
-    public init(bytes: [UInt8], algorithm: KeyAlgorithm) throws(KeyFormatError) {
+    public init(bytes: [UInt8], algorithm: KeyAlgorithm, algorithmIsStored: Bool = true) throws(KeyFormatError) {
         guard bytes.count == Self.size else {
             throw KeyFormatError(reason: "invalid key: key must be \(Self.size) bytes, not \(bytes.count)")
         }
         self.algorithm = algorithm
+        self.algorithmIsStored = algorithmIsStored
         self.storage = Storage(bytes: bytes)
     }
 
     public static func == (lhs: SecretKey, rhs: SecretKey) -> Bool {
-        lhs.algorithm == rhs.algorithm && lhs.bytes == rhs.bytes
+        lhs.algorithm == rhs.algorithm && lhs.algorithmIsStored == rhs.algorithmIsStored && lhs.bytes == rhs.bytes
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(algorithm)
+        hasher.combine(algorithmIsStored)
         hasher.combine(bytes)
     }
 

@@ -38,12 +38,16 @@ extension StoredKey {
               let keyBytes = Base64.decode(encodedKey)
         else { throw KeyFormatError(reason: "invalid key: bytes are not valid base64") }
 
+        // Without an `algorithm` the key seals with AES256 but opens either cipher: the KES
+        // releases that wrote such keys did not tie a key to one algorithm.
         var algorithm = KeyAlgorithm.aes256
+        var algorithmIsStored = false
         if let name = try optionalString("algorithm", in: object) {
             guard let parsed = KeyAlgorithm(name: name) else {
                 throw KeyFormatError(reason: "invalid key: unknown algorithm")
             }
             algorithm = parsed
+            algorithmIsStored = true
         }
 
         var createdAt = Timestamp.zero
@@ -55,7 +59,7 @@ extension StoredKey {
         }
 
         let createdBy = try optionalString("created_by", in: object) ?? ""
-        return StoredKey(secret: try SecretKey(bytes: keyBytes, algorithm: algorithm),
+        return StoredKey(secret: try SecretKey(bytes: keyBytes, algorithm: algorithm, algorithmIsStored: algorithmIsStored),
                          hmacKey: nil, createdAt: createdAt, createdBy: createdBy)
     }
 

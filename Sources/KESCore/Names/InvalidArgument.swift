@@ -15,4 +15,6 @@ public struct InvalidArgument: Error, Sendable, Equatable, CustomStringConvertib
     public static let patternIsTooLong = InvalidArgument(message: "invalid argument: pattern is too long")
     public static let patternContainsInvalidCharacter = InvalidArgument(
         message: "invalid argument: pattern contains invalid character")
+    public static let invalidContinuationToken = InvalidArgument(
+        message: "invalid argument: invalid continuation token")
 }

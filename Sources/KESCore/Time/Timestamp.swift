@@ -22,8 +22,16 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         var nanos = Int64(nanoseconds)
         if nanos < 0 || nanos >= 1_000_000_000 {
             let (quotient, remainder) = nanos.floorDivided(by: 1_000_000_000)
-            seconds += quotient
-            nanos = remainder
+            let (sum, overflow) = seconds.addingReportingOverflow(quotient)
+            // A stored key can carry any 64-bit seconds; at the ends of the range the time
+            // saturates instead of trapping, so a crafted key cannot crash the server.
+            if overflow {
+                seconds = quotient < 0 ? .min : .max
+                nanos = quotient < 0 ? 0 : 999_999_999
+            } else {
+                seconds = sum
+                nanos = remainder
+            }
         }
         self.seconds = seconds
         self.nanoseconds = Int32(nanos)

@@ -16,9 +16,14 @@ struct API: Sendable {
     }
 
     private func authorize(_ request: APIRequest, settings: ServerSettings) throws(RequestError) {
+        var path = request.path
         switch request.route.argument {
         case .name: try validateName(request.argument)
-        case .listPrefix: _ = try listPrefix(request.argument)
+        case .listPrefix:
+            // A continuation is allowed exactly when the list it continues is: the policy sees the
+            // prefix the token carries, not the token, so `/v1/key/list/app-*` covers every page.
+            let list = try listArgument(request.argument)
+            if list.isContinuation { path = Substring(request.route.path + list.prefix) }
         case .none: break
         }
         switch request.route.authorization {
@@ -28,7 +33,7 @@ struct API: Sendable {
             return
         case .policy, .policyUnlessSkipped:
             guard let identity = request.identity else { throw RequestError.noCertificate }
-            guard settings.policySet.authorize(identity, path: request.path) == .allowed else {
+            guard settings.policySet.authorize(identity, path: path) == .allowed else {
                 throw RequestError.notAuthorized
             }
         }
@@ -42,9 +47,9 @@ struct API: Sendable {
         }
     }
 
-    func listPrefix(_ pattern: Substring) throws(RequestError) -> String {
+    func listArgument(_ argument: Substring) throws(RequestError) -> ListArgument {
         do {
-            return String(try Arguments.listPrefix(pattern))
+            return try ListArgument(parsing: argument)
         } catch {
             throw RequestError.badRequest(error.message)
         }
@@ -64,27 +69,5 @@ struct API: Sendable {
         default:
             context.errorLog.log("keystore: \(error)")
         }
-    }
-}
-
-/// A list response page (docs/compatibility.md, "Lists"): names sorted, at most 1000, `continue_at` naming the next page.
-enum ListPage {
-    static let limit = 1000
-
-    static func json(field: String, names: [String], prefix: String) -> APIResponse {
-        let page = KeyListPage(allNames: names, prefix: prefix, limit: limit)
-        return json(field: field, page: page)
-    }
-
-    static func json(field: String, page: KeyListPage) -> APIResponse {
-        var json = JSONWriter(capacity: 64 + page.names.count * 24)
-        json.beginObject()
-        json.key(field)
-        json.beginArray()
-        for name in page.names { json.string(name) }
-        json.endArray()
-        json.field("continue_at", page.continueAt)
-        json.endObject()
-        return .json(json)
     }
 }

@@ -44,9 +44,9 @@ extension API {
     }
 
     func listIdentities(_ request: APIRequest, settings: ServerSettings) throws(RequestError) -> APIResponse {
-        let prefix = try listPrefix(request.argument)
+        let list = try listArgument(request.argument)
         var identities = settings.policySet.assignments.keys.map(\.rawValue)
         if !settings.policySet.admin.isEmpty { identities.append(settings.policySet.admin.rawValue) }
-        return ListPage.json(field: "identities", names: identities, prefix: prefix)
+        return ListPage.json(field: "identities", names: identities, list: list)
     }
 }

@@ -73,11 +73,11 @@ extension API {
     }
 
     func listKeys(_ request: APIRequest) throws(RequestError) -> APIOutcome {
-        let prefix = try listPrefix(request.argument)
+        let list = try listArgument(request.argument)
         return .later { [context] in
             do {
-                let page = try await context.cache.list(prefix: prefix, limit: ListPage.limit)
-                return ListPage.json(field: "names", page: page)
+                let page = try await context.cache.list(prefix: list.prefix, startingAt: list.start, limit: ListPage.limit)
+                return ListPage.json(field: "names", page: page, prefix: list.prefix)
             } catch {
                 logStoreError(error)
                 return .error(.failedToList)

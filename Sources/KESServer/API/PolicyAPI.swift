@@ -40,7 +40,6 @@ extension API {
     }
 
     func listPolicies(_ request: APIRequest, settings: ServerSettings) throws(RequestError) -> APIResponse {
-        let prefix = try listPrefix(request.argument)
-        return ListPage.json(field: "names", names: Array(settings.policySet.policies.keys), prefix: prefix)
+        ListPage.json(field: "names", names: Array(settings.policySet.policies.keys), list: try listArgument(request.argument))
     }
 }

@@ -25,6 +25,11 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let api: API
     /// How long a connection may stay quiet between requests (KES: 90 s).
     private let idleTimeout: TimeAmount
+    /// How long the TLS handshake may take, and a request's head and body once they started.
+    private let headerTimeout: TimeAmount
+    /// This connection's entry in the server's registry; busy while a request is in progress,
+    /// so that the connection cap never sheds it.
+    private let slot: ConnectionRegistry.Slot?
     private var machine = ConnectionStateMachine()
     private var identity: Identity?
     private var identityResolved = false
@@ -36,14 +41,21 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Read from the event loop's clock, so that tests on an embedded loop control time.
     private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     private var idleCheck: Scheduled<Void>?
+    /// Request bytes arrived that the decoder has not yet made a head of.
+    private var partialHead = false
+    /// Ends a handshake, or a request's head and body, that takes longer than `headerTimeout`.
+    private var handshakeDeadline: Scheduled<Void>?
+    private var requestDeadline: Scheduled<Void>?
     /// The route deadline and the work behind the request being answered; both end with it.
     private var deadline: Scheduled<Void>?
     private var work: Task<Void, Never>?
 
-    init(context: ServerContext, idleTimeout: TimeAmount) {
+    init(context: ServerContext, idleTimeout: TimeAmount, headerTimeout: TimeAmount, slot: ConnectionRegistry.Slot? = nil) {
         self.context = context
         self.api = API(context: context)
         self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
+        self.slot = slot
     }
 
     // MARK: - Channel events
@@ -56,6 +68,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         remoteIP = context.channel.remoteAddress?.ipAddress
         lastActivity = context.eventLoop.now
         scheduleIdleCheck(in: idleTimeout, context: context)
+        handshakeDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) {
+            self.handshakeDeadline = nil
+            if !self.identityResolved { context.channel.closeAbruptly() }
+        }
         context.fireChannelActive()
     }
 
@@ -69,9 +85,39 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Request bytes came in (the watcher in front of the decoder calls this). Only request
+    /// bytes count as activity: TLS records that carry none do not keep a connection open.
+    func plaintextArrived(at now: NIODeadline) {
+        lastActivity = now
+        if machine.isIdle { partialHead = true }
+    }
+
+    /// After a read, a request that is still incomplete must be complete within the header
+    /// timeout, however slowly its bytes trickle in.
     func channelReadComplete(context: ChannelHandlerContext) {
-        lastActivity = context.eventLoop.now
+        if readingRequest {
+            if requestDeadline == nil {
+                requestDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) {
+                    self.requestDeadline = nil
+                    if self.readingRequest { self.requestTimedOut(context: context) }
+                }
+            }
+        } else if let deadline = requestDeadline {
+            deadline.cancel()
+            requestDeadline = nil
+        }
         context.fireChannelReadComplete()
+    }
+
+    private var readingRequest: Bool {
+        machine.isReceiving || (machine.isIdle && partialHead)
+    }
+
+    /// A client too slow with its head or body is cut off without an answer, as Go's server
+    /// does when its read deadline passes.
+    private func requestTimedOut(context: ChannelHandlerContext) {
+        if let abandoned = machine.closed() { recordAbandoned(abandoned) }
+        context.channel.closeAbruptly()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -85,6 +131,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case TLSUserEvent.handshakeCompleted:
+            handshakeDeadline?.cancel()
+            handshakeDeadline = nil
             resolveIdentity(context: context)
         case is DrainConnection:
             perform(machine.drain(), context: context)
@@ -100,6 +148,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             if !identityResolved { resolveIdentity(context: context) }
+            partialHead = false
             part = .head(RequestInProgress.intake(head))
         case .body(let chunk):
             part = .body(chunk)
@@ -117,9 +166,23 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if let tlsError = error as? NIOSSLError, !identityResolved, Self.isWorthLogging(tlsError) {
-            self.context.errorLog.log("http: TLS handshake error from \(remoteIP ?? "unknown"): \(tlsError)")
+            self.context.errorLog.log("http: TLS handshake error from \(remoteIP ?? "unknown"): \(Self.reason(tlsError))")
         }
         context.close(promise: nil)
+    }
+
+    /// BoringSSL's reason codes (`HTTP_REQUEST`, `NO_SHARED_CIPHER`) in words, without the
+    /// library's source paths and error numbers, which tell an operator nothing.
+    static func reason(_ error: NIOSSLError) -> String {
+        guard case .handshakeFailed(.sslError(let errors)) = error, !errors.isEmpty else { return "\(error)" }
+        let reasons = errors.map { error -> String in
+            let text = "\(error)"
+            guard let start = text.range(of: "OPENSSL_internal:")?.upperBound else { return text }
+            let code = text[start...].prefix { $0 != " " && $0 != "]" }
+            return code == "HTTP_REQUEST"
+                ? "client sent an HTTP request to an HTTPS server" : String(code.lowercased().map { $0 == "_" ? " " : $0 })
+        }
+        return reasons.joined(separator: "; ")
     }
 
     /// A peer that connects and leaves before the handshake (a TCP health probe, a port check)
@@ -134,8 +197,16 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch action {
         case .none:
             break
-        case .begin(let request):
+        case .begin(let request, let sendContinue):
+            slot?.setBusy(true)
             if request.isMetered { self.context.metrics.requestStarted() }
+            if sendContinue {
+                context.writeAndFlush(wrapOutboundOut(ResponseEncoding.continue(allocator: context.channel.allocator)), promise: nil)
+            }
+        case .refuse(let request, let response):
+            slot?.setBusy(true)
+            if request.isMetered { self.context.metrics.requestStarted() }
+            write(response, for: request, close: true, context: context)
         case .dispatch(let request):
             dispatch(request, context: context)
         case .answer(let request, let response, let close):
@@ -186,6 +257,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func startStream(_ request: RequestInProgress, stream: LogStream, context: ChannelHandlerContext) {
         machine.startedStream()
+        stopRequestDeadline()
         // Headers go out at once: clients block until they arrive.
         let chunked = request.head.version != .http1_0
         let head = ResponseEncoding.streamHead(contentType: "application/x-ndjson", chunked: chunked, allocator: context.channel.allocator)
@@ -198,7 +270,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ response: APIResponse, for request: RequestInProgress?, close: Bool, context: ChannelHandlerContext) {
-        let bytes = ResponseEncoding.render(response, close: close, allocator: context.channel.allocator)
+        let bytes = ResponseEncoding.render(
+            response, close: close, withBody: request?.head.method != .HEAD, allocator: context.channel.allocator)
         if close {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
@@ -207,7 +280,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         lastActivity = context.eventLoop.now
         if let request { record(request, code: Int(response.status.code)) }
-        if !close { takeQueued(context: context) }
+        if !close {
+            slot?.setBusy(false)
+            takeQueued(context: context)
+        }
     }
 
     /// Answers what queued behind the request just answered, then reads on.
@@ -268,6 +344,14 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         idleCheck = nil
         deadline?.cancel()
         deadline = nil
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
+        stopRequestDeadline()
+    }
+
+    private func stopRequestDeadline() {
+        requestDeadline?.cancel()
+        requestDeadline = nil
     }
 
     // MARK: - Identity

@@ -29,8 +29,12 @@ struct ConnectionStateMachine {
     enum Action {
         /// Nothing, for now.
         case none
-        /// A request was taken up: it counts as active.
-        case begin(RequestInProgress)
+        /// A request was taken up: it counts as active. With `sendContinue`, the client waits
+        /// for `100 Continue` before it sends the body.
+        case begin(RequestInProgress, sendContinue: Bool)
+        /// A request refused on its head alone: it counts as active, is answered at once and
+        /// the connection closes, so that a body the client may still send is never read.
+        case refuse(RequestInProgress, APIResponse)
         /// The request is complete: run its route.
         case dispatch(RequestInProgress)
         /// Write an answer; close the connection after it when `close`. The request is nil for
@@ -78,6 +82,20 @@ struct ConnectionStateMachine {
         }
     }
 
+    /// A request's head or body is arriving: the request-read deadline applies.
+    var isReceiving: Bool {
+        switch state {
+        case .receiving, .rejecting: true
+        case .idle, .answering, .streaming, .closing: false
+        }
+    }
+
+    /// Waiting for the next request head.
+    var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
     /// Between or inside requests, as opposed to answering one, streaming or closing.
     private var acceptsParts: Bool {
         switch state {
@@ -103,20 +121,31 @@ struct ConnectionStateMachine {
     private mutating func take(_ part: Part) -> Action {
         switch (part, state) {
         case (.head(let request), .idle):
+            let expectsContinue = request.expectsContinue
             if let rejection = request.rejection {
+                // A client that announced too much, or waits for permission to send its body,
+                // gets the verdict now: reading on would take the bytes we already refuse.
+                if rejection.close || expectsContinue {
+                    state = .closing
+                    backlog.removeAll()
+                    return .refuse(request, .error(rejection.error))
+                }
                 state = .rejecting(request, rejection.error, close: rejection.close)
             } else {
                 state = .receiving(request)
             }
-            return .begin(request)
+            return .begin(request, sendContinue: expectsContinue)
         case (.head, _):
             // The decoder never sends a head inside a request; treat it as malformed input.
             return parserError(.invalidInternalState)
         case (.body(let chunk), .receiving(let request)):
             let limit = request.route?.maxBody ?? 0
             if request.body.count + chunk.readableBytes > limit {
-                state = .rejecting(request, .bodyTooLarge, close: true)
-                return .none
+                // A body without a length (chunked) shows its size only as it arrives: refuse it
+                // the moment it passes the limit, without reading the rest.
+                state = .closing
+                backlog.removeAll()
+                return .answer(request, .error(.bodyTooLarge), close: true)
             }
             request.body.append(contentsOf: chunk.readableBytesView)
             return .none

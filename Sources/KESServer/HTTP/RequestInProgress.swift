@@ -32,9 +32,25 @@ final class RequestInProgress {
 
     var isMetered: Bool { route?.isMetered == true }
 
+    /// The client sent `Expect: 100-continue` and holds its body back until told to send it.
+    var expectsContinue: Bool {
+        head.version == .http1_1 && head.headers.first(name: "expect")?.lowercased() == "100-continue"
+    }
+
     /// Takes a request head apart: path, route, method and announced body size. Pure; it decides
     /// nothing about the connection.
     static func intake(_ head: HTTPRequestHead) -> RequestInProgress {
+        let request = classify(head)
+        if head.version == .http1_1 && !head.headers.contains(name: "host") {
+            // HTTP/1.1 requires Host; Go's server, and so KES, refuses a request without it
+            // before looking at its path.
+            return RequestInProgress(head: head, route: request.route, argument: request.argument, path: request.path,
+                                     rejection: (.badRequest("missing required Host header"), true))
+        }
+        return request
+    }
+
+    private static func classify(_ head: HTTPRequestHead) -> RequestInProgress {
         guard let path = decodedPath(head.uri) else {
             return RequestInProgress(head: head, route: nil, argument: "", path: Substring(head.uri),
                                      rejection: (.badRequest("invalid URL path"), false))

@@ -7,7 +7,9 @@ import NIOHTTP1
 /// TLS seal one record and the kernel see one write; NIO's part-by-part encoder made three
 /// writes and a header list per response (measured at about a tenth of a generate's CPU).
 enum ResponseEncoding {
-    static func render(_ response: APIResponse, close: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// `withBody: false` answers a HEAD request: the same head, Content-Length included, and no
+    /// body, which a keep-alive client would otherwise read as the start of its next answer.
+    static func render(_ response: APIResponse, close: Bool, withBody: Bool = true, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 160 + response.body.count)
         writeStatusLine(response.status, to: &buffer)
         if let contentType = response.contentType {
@@ -23,7 +25,14 @@ enum ResponseEncoding {
         for (name, value) in response.extraHeaders { writeHeader(name, value, to: &buffer) }
         if close { buffer.writeStaticString("Connection: close\r\n") }
         buffer.writeStaticString("\r\n")
-        buffer.writeBytes(response.body)
+        if withBody { buffer.writeBytes(response.body) }
+        return buffer
+    }
+
+    /// The interim answer to `Expect: 100-continue`: the client may send its body now.
+    static func `continue`(allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 25)
+        buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
         return buffer
     }
 

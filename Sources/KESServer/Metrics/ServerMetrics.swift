@@ -10,7 +10,9 @@ final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let codeCounters = Mutex<[Int: Counter]>([:])
     private let active: Gauge
-    private let responseTime: DurationHistogram
+    /// Written by own code rather than swift-prometheus, which spells the bound 1 s as `le="1.0"`
+    /// where KES writes `le="1"`.
+    private let responseTime: GoHistogram
     let auditEvents: Counter
     let errorEvents: Counter
     private let upTime: Gauge
@@ -25,10 +27,9 @@ final class ServerMetrics: Sendable {
     init(startedAt: ContinuousClock.Instant) {
         self.startedAt = startedAt
         active = registry.makeGauge(descriptor: Self.describe("kes_http_request_active", "Number of active requests that are not finished, yet."))
-        responseTime = registry.makeDurationHistogram(
-            descriptor: Self.describe("kes_http_response_time", "Histogram of request response times spawning from 10ms to 10s."),
-            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .milliseconds(1500), .seconds(3), .seconds(5), .seconds(10)]
+        responseTime = GoHistogram(
+            name: "kes_http_response_time", help: "Histogram of request response times spawning from 10ms to 10s.",
+            bounds: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 3, 5, 10]
         )
         auditEvents = registry.makeCounter(descriptor: Self.describe("kes_log_audit_events", "Number of audit log events written to the audit log targets."))
         errorEvents = registry.makeCounter(descriptor: Self.describe("kes_log_error_events", "Number of error log events written to the error log targets."))
@@ -82,6 +83,7 @@ final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096)
         registry.emit(into: &buffer)
+        responseTime.emit(into: &buffer)
         return buffer
     }
 }

@@ -27,11 +27,22 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// How long a graceful shutdown waits for requests in progress before it cuts them.
     public var drainTimeout: Duration
+    /// How long a client may take for the TLS handshake, and for a request's head and body once
+    /// its first bytes arrived. Short, so that slow clients cannot hold connections.
+    public var headerTimeout: Duration
+    /// How many connections may be open at once; at the cap the one idle longest is closed to
+    /// make room. Keep it below the process's file-descriptor limit.
+    public var maxConnections: Int
+
+    public static let defaultIdleTimeout: Duration = .seconds(90)
+    public static let defaultHeaderTimeout: Duration = .seconds(10)
+    public static let defaultMaxConnections = 10_000
 
     public init(
         address: String, tls: ServerTLSConfiguration, settings: ServerSettings, keyStore: any KeyStore,
         cachePolicy: CachePolicy = CachePolicy(), declaredKeys: [String] = [],
-        idleTimeout: Duration = .seconds(90), drainTimeout: Duration = .seconds(30)
+        idleTimeout: Duration = defaultIdleTimeout, drainTimeout: Duration = .seconds(30),
+        headerTimeout: Duration = defaultHeaderTimeout, maxConnections: Int = defaultMaxConnections
     ) {
         self.address = address
         self.tls = tls
@@ -41,6 +52,8 @@ public struct ServerConfiguration: Sendable {
         self.declaredKeys = declaredKeys
         self.idleTimeout = idleTimeout
         self.drainTimeout = drainTimeout
+        self.headerTimeout = headerTimeout
+        self.maxConnections = maxConnections
     }
 }
 
@@ -57,9 +70,11 @@ public final class KESServer: Service, Sendable {
     private let address: String
     private let group: any EventLoopGroup
     private let listener = Mutex<(any Channel)?>(nil)
-    private let connections = Mutex<(open: [ObjectIdentifier: any Channel], draining: Bool)>(([:], false))
+    private let connections: ConnectionRegistry
+    private let configuredCap: Int
     private let declaredKeys: Mutex<[String]>
     private let idleTimeout: TimeAmount
+    private let headerTimeout: TimeAmount
     private let drainTimeout: Duration
 
     public var logger: Logger { context.logger }
@@ -75,8 +90,17 @@ public final class KESServer: Service, Sendable {
         self.group = group
         self.declaredKeys = Mutex(configuration.declaredKeys)
         self.idleTimeout = .nanoseconds(configuration.idleTimeout.wholeNanoseconds)
+        self.headerTimeout = .nanoseconds(configuration.headerTimeout.wholeNanoseconds)
         self.drainTimeout = configuration.drainTimeout
+        guard configuration.maxConnections > 0 else {
+            throw SettingsError(message: "the connection cap must be positive, not \(configuration.maxConnections)")
+        }
+        self.connections = ConnectionRegistry(limit: Self.effectiveCap(configuration.maxConnections))
+        self.configuredCap = configuration.maxConnections
     }
+
+    /// How many connections are open now.
+    public var openConnectionCount: Int { connections.count }
 
     /// The bound address once started (useful with port 0).
     public var localPort: Int? {
@@ -87,29 +111,46 @@ public final class KESServer: Service, Sendable {
     public func start() async throws {
         try await createDeclaredKeys()
         let (host, port) = try Self.split(address)
-        let context = self.context
-        let idleTimeout = self.idleTimeout
         let acceptAnyCertificate = !verifiesClientChains
         let channel: any Channel
         do {
-            channel = try await bind(host: host, port: port, context: context, idleTimeout: idleTimeout, acceptAnyCertificate: acceptAnyCertificate)
+            channel = try await bind(host: host, port: port, acceptAnyCertificate: acceptAnyCertificate)
         } catch let error as IOError {
             let reason = String(cString: strerror(error.errnoCode)).lowercased()
             throw SettingsError(message: "http: failed to listen on \(address): \(reason)")
         }
         listener.withLock { $0 = channel }
+        warnIfDescriptorsRunShort()
     }
 
-    private func bind(
-        host: String, port: Int, context: ServerContext, idleTimeout: TimeAmount, acceptAnyCertificate: Bool
-    ) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+    /// Past the descriptor limit `accept` fails with EMFILE, the listener wakes the event loop
+    /// for connections it cannot take (a busy spin) and clients wait in the backlog. A cap below
+    /// the limit never gets there: at the cap, connections are shed or turned away instead.
+    static func effectiveCap(_ configured: Int) -> Int {
+        guard let limit = FileDescriptorLimit.current else { return configured }
+        return max(1, min(configured, limit - FileDescriptorLimit.headroom))
+    }
+
+    private func warnIfDescriptorsRunShort() {
+        guard connections.limit < configuredCap, let limit = FileDescriptorLimit.current else { return }
+        context.errorLog.log(
+            "http: the file descriptor limit (\(limit)) is too low for \(configuredCap) connections: serving at most \(connections.limit); raise the limit (ulimit -n, LimitNOFILE=) to \(configuredCap + FileDescriptorLimit.headroom) or lower http.max_connections"
+        )
+    }
+
+    private func bind(host: String, port: Int, acceptAnyCertificate: Bool) async throws -> any Channel {
+        let context = self.context
+        let idleTimeout = self.idleTimeout
+        let headerTimeout = self.headerTimeout
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                self.track(channel)
+                guard let slot = self.track(channel) else {
+                    return channel.close()
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let sslContext = self.tls.withLock { $0 }
                     let sslHandler: NIOSSLServerHandler
@@ -123,9 +164,9 @@ public final class KESServer: Service, Sendable {
                         sslHandler = NIOSSLServerHandler(context: sslContext)
                     }
                     let sync = channel.pipeline.syncOperations
+                    let connection = ConnectionHandler(context: context, idleTimeout: idleTimeout, headerTimeout: headerTimeout, slot: slot)
                     try sync.addHandler(sslHandler)
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try sync.addHandler(ConnectionHandler(context: context, idleTimeout: idleTimeout))
+                    try sync.addHTTPHandlers(connection)
                 }
             }
             .bind(host: host, port: port)
@@ -168,10 +209,7 @@ public final class KESServer: Service, Sendable {
     /// `drainTimeout`, then closes whatever is left.
     public func drainConnections() async {
         // From here on, a connection accepted late is asked to drain as soon as it is tracked.
-        let open = connections.withLock { connections in
-            connections.draining = true
-            return Array(connections.open.values)
-        }
+        let open = connections.startDraining()
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(DrainConnection())
         }
@@ -188,22 +226,26 @@ public final class KESServer: Service, Sendable {
     }
 
     private func openConnections() -> [any Channel] {
-        connections.withLock { Array($0.open.values) }
+        connections.channels
     }
 
-    private func track(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        let draining = connections.withLock { connections in
-            connections.open[id] = channel
-            return connections.draining
+    /// Admits a new connection under the cap; nil when it must be turned away.
+    private func track(_ channel: any Channel) -> ConnectionRegistry.Slot? {
+        let admission = connections.admit(channel)
+        if admission.reachedCap {
+            context.errorLog.log(
+                "http: \(connections.limit) connections are open, the configured cap: closing the longest-idle ones to admit new ones")
         }
+        admission.shed?.closeAbruptly()
+        guard let slot = admission.slot else { return nil }
         channel.closeFuture.whenComplete { [weak self] _ in
-            _ = self?.connections.withLock { $0.open.removeValue(forKey: id) }
+            self?.connections.remove(channel)
         }
         // The initializer runs before the handlers exist; the event goes out once they do.
-        if draining {
+        if admission.draining {
             channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(DrainConnection()) }
         }
+        return slot
     }
 
     /// Applies new policies, identities, route settings, log switches and TLS certificate. On
@@ -231,7 +273,7 @@ public final class KESServer: Service, Sendable {
     }
 
     static func split(_ address: String) throws -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
             throw SettingsError(message: "invalid address '\(address)': expected host:port")
         }
         var host = String(address[..<colon])

@@ -1,4 +1,5 @@
 import KESTLS
+import NIOCore
 import NIOSSL
 import X509
 
@@ -72,6 +73,22 @@ enum ServerTLS {
         } ?? false
         guard hasAddress else {
             throw Error(description: "invalid TLS certificate: certificate does not contain any DNS or IP address as SAN")
+        }
+    }
+}
+
+extension Channel {
+    /// Closes the socket at once, skipping TLS's close_notify exchange. A graceful TLS close
+    /// waits up to NIOSSL's shutdown timeout (5 s) for the peer's reply, which a silent or
+    /// hostile client never sends: each such close would hold the descriptor that long.
+    func closeAbruptly() {
+        eventLoop.execute {
+            if let tls = try? self.pipeline.syncOperations.context(handlerType: NIOSSLServerHandler.self) {
+                // A context's close goes to the handlers in front of it, here straight to the socket.
+                tls.close(promise: nil)
+            } else {
+                self.close(promise: nil)
+            }
         }
     }
 }

@@ -48,7 +48,8 @@ extension IdentityCommand {
                 let identities = try await ClientRun.doing("failed to list identities '\(pattern)'") {
                     try await client.listIdentities(prefix: pattern == "*" ? "" : pattern)
                 }
-                if options.json { return try Output.json(["identities": identities]) }
+                // A bare array, as KES's `kes ls -i --json` prints it.
+                if options.json { return try Output.json(identities) }
                 var table = Table(header: Style.stdoutIsTerminal && !identities.isEmpty ? ["Identity"] : nil)
                 for identity in identities { table.add(identity) }
                 if !identities.isEmpty { print(table.render(style: options.style)) }

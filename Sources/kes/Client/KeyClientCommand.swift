@@ -42,7 +42,12 @@ struct KeyClientCommand: AsyncParsableCommand {
                 try await ClientRun.doing("failed to import key '\(name)'") {
                     try await client.importKey(name, key: bytes, algorithm: cipher)
                 }
-                if options.json { try Output.json(["imported": name]) } else { print("Imported key \(options.style.bold(name))") }
+                if options.json {
+                    try Output.json(["imported": name])
+                } else if Style.stdoutIsTerminal {
+                    // KES prints nothing on success; the confirmation is for people only.
+                    print("Imported key \(options.style.bold(name))")
+                }
             }
         }
     }
@@ -82,13 +87,18 @@ struct KeyClientCommand: AsyncParsableCommand {
                 let names = try await ClientRun.doing("failed to list keys '\(pattern)'") {
                     try await client.listKeys(prefix: pattern == "*" ? "" : pattern)
                 }
-                if options.json { return try Output.json(["names": names]) }
-                // One name per line, so `kes key ls | xargs …` works; a header only on a terminal.
-                if names.isEmpty { return }
-                var table = Table(header: Style.stdoutIsTerminal ? ["Key"] : nil)
-                for name in names { table.add(name) }
-                print(table.render(style: options.style))
+                try show(names, header: "Key", options: options)
             }
+        }
+
+        /// A bare JSON array with `--json`, as KES prints it; otherwise one name per line, so
+        /// `kes key ls | xargs …` works, under a header only on a terminal.
+        static func show(_ names: [String], header: String, options: ClientOptions) throws {
+            if options.json { return try Output.json(names) }
+            if names.isEmpty { return }
+            var table = Table(header: Style.stdoutIsTerminal ? [header] : nil)
+            for name in names { table.add(name) }
+            print(table.render(style: options.style))
         }
     }
 
@@ -119,7 +129,12 @@ struct KeyClientCommand: AsyncParsableCommand {
                 let ciphertext = try await ClientRun.doing("failed to encrypt with key '\(name)'") {
                     try await client.encrypt(name, plaintext: Array(text.utf8))
                 }
-                if options.json { try Output.json(["ciphertext": Base64.encode(ciphertext)]) } else { print(Base64.encode(ciphertext)) }
+                // On a pipe, KES's JSON: `kes key encrypt k msg | jq -r .ciphertext`.
+                if options.jsonOrPiped {
+                    try Output.json(["ciphertext": Base64.encode(ciphertext)])
+                } else {
+                    print(Base64.encode(ciphertext))
+                }
             }
         }
     }
@@ -142,7 +157,8 @@ struct KeyClientCommand: AsyncParsableCommand {
                 let plaintext = try await ClientRun.doing("failed to decrypt with key '\(name)'") {
                     try await client.decrypt(name, ciphertext: sealed, context: associated)
                 }
-                if options.json { return try Output.json(["plaintext": Base64.encode(plaintext)]) }
+                // On a pipe, KES's JSON with the plaintext in base64, so binary plaintexts survive.
+                if options.jsonOrPiped { return try Output.json(["plaintext": Base64.encode(plaintext)]) }
                 // Text stays text; binary plaintexts (such as data keys) are shown as base64.
                 if let text = String(validating: plaintext, as: UTF8.self),
                    !text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) {
@@ -169,7 +185,8 @@ struct KeyClientCommand: AsyncParsableCommand {
                 let dek = try await ClientRun.doing("failed to generate a key with '\(name)'") {
                     try await client.generateKey(name, context: associated)
                 }
-                if options.json { return try Output.json(dek) }
+                // On a pipe, KES's JSON: `kes key dek k | jq -r .ciphertext`.
+                if options.jsonOrPiped { return try Output.json(dek) }
                 var table = Table()
                 table.add(options.style.dim("Plaintext"), Base64.encode(dek.plaintext))
                 table.add(options.style.dim("Ciphertext"), Base64.encode(dek.ciphertext))
@@ -196,14 +213,50 @@ struct KeyClientCommand: AsyncParsableCommand {
     }
 }
 
-/// `kes ls`: the keys, as later KES CLIs list them.
+/// `kes ls`: keys, or with `-p`/`-i` policies or identities, with the flags of KES's `kes ls`.
 struct ListKeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List keys (same as kes key ls).")
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List keys (same as kes key ls), policies (-p) or identities (-i).")
     @OptionGroup var options: ClientOptions
-    @Argument(help: "Prefix pattern; all keys by default.") var pattern = "*"
+    @Option(name: [.customShort("a"), .customLong("api-key")], help: "API key to use instead of the environment's.")
+    var apiKey: String?
+    @Option(name: [.customShort("s"), .long], help: "The server HOST[:PORT] to use instead of the environment's.")
+    var server: String?
+    @Flag(name: [.customShort("p"), .customLong("policy")], help: "List policy names.") var policies = false
+    @Flag(name: [.customShort("i"), .customLong("identity")], help: "List identities.") var identities = false
+    @Argument(help: "Prefix pattern; everything by default.") var pattern = "*"
+
+    func validate() throws {
+        if policies && identities { throw ValidationError("'-p / --policy' and '-i / --identity' must not be used at the same time") }
+    }
 
     func run() async throws {
-        try await KeyClientCommand.List.list(pattern, options: options)
+        if !policies && !identities && apiKey == nil && server == nil {
+            return try await KeyClientCommand.List.list(pattern, options: options)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let client: KESClient
+        do {
+            client = try options.makeClient(
+                endpoints: server.map { ClientOptions.endpoints(environment, override: $0) }, apiKey: apiKey)
+        } catch {
+            throw ClientRun.fail(error, options: options)
+        }
+        let prefix = pattern == "*" ? "" : pattern
+        let (what, header) = policies ? ("policies", "Policy") : identities ? ("identities", "Identity") : ("keys", "Key")
+        let names: [String]
+        do {
+            names = try await ClientRun.doing("failed to list \(what) '\(pattern)'") {
+                if policies { return try await client.listPolicies(prefix: prefix) }
+                if identities { return try await client.listIdentities(prefix: prefix) }
+                return try await client.listKeys(prefix: prefix)
+            }
+        } catch {
+            try? await client.shutdown()
+            throw ClientRun.fail(error, options: options)
+        }
+        try? await client.shutdown()
+        try KeyClientCommand.List.show(names.sorted(), header: header, options: options)
     }
 }
 
@@ -217,7 +270,8 @@ extension KeyClientCommand {
         try await ClientRun.run(options) { client in
             for name in names {
                 try await ClientRun.doing("failed to \(verb) key '\(name)'") { try await action(client, name) }
-                if !options.json { print("\(done) key \(options.style.bold(name))") }
+                // KES prints nothing on success; the confirmation is for people only.
+                if !options.json && Style.stdoutIsTerminal { print("\(done) key \(options.style.bold(name))") }
             }
             if options.json { try Output.json([field: names]) }
         }

@@ -19,16 +19,17 @@ struct LogCommand: AsyncParsableCommand {
             if error {
                 let events = try await ClientRun.doing("failed to open the error log") { try await client.errorLog() }
                 for try await event in events {
-                    if options.json { try printCompact(event) } else { emit(style.red(event.message)) }
+                    if options.jsonOrPiped { try printCompact(event) } else { emit(style.red(event.message)) }
                 }
                 return
             }
             let events = try await ClientRun.doing("failed to open the audit log") { try await client.auditLog() }
-            if !options.json && Style.stdoutIsTerminal {
+            if !options.jsonOrPiped {
                 emit(style.bold(Self.line(time: "Time", identity: "Identity", ip: "IP", code: "Status", latency: "Latency", path: "Path")))
             }
             for try await event in events {
-                if options.json { try printCompact(event); continue }
+                // On a pipe, one JSON object per line, as KES's `kes log` prints there.
+                if options.jsonOrPiped { try printCompact(event); continue }
                 let code = event.response.code
                 let codeText = code < 300 ? style.green(String(code)) : code < 500 ? style.yellow(String(code)) : style.red(String(code))
                 emit(Self.line(

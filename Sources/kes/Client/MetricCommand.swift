@@ -3,39 +3,47 @@ import Foundation
 import KESClient
 import KESCore
 
-/// `kes metric`: a summary of the server's Prometheus metrics, once or every `--rate`.
+/// `kes metric`: the server's metrics, refreshed every `--rate` until interrupted, as KES's
+/// `kes metric` does. On a terminal the summary is redrawn in place; on a pipe each scrape is one
+/// line of JSON (or the raw Prometheus text with `--raw`). `--once` prints a single scrape.
 struct MetricCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "metric", abstract: "Show the server's metrics.")
     @OptionGroup var options: ClientOptions
-    @Option(name: .long, help: "Refresh at this interval until interrupted (a duration: 5s, 500ms, 1m).") var rate: String?
+    @Option(name: .long, help: "Scrape interval, a Go duration such as 5s, 500ms or 1m.") var rate = "5s"
+    @Flag(name: .long, help: "Print one scrape and exit (a swift-kes addition for scripts).") var once = false
     @Flag(name: .long, help: "Print the raw Prometheus text.") var raw = false
 
     func run() async throws {
-        var interval: Duration?
-        if let rate {
-            guard let parsed = try? parseGoDuration(rate), parsed > .zero else {
-                throw ClientRun.fail(UsageFailure("invalid --rate '\(rate)': use a duration such as 5s or 500ms"))
-            }
-            interval = parsed
+        guard let interval = try? parseGoDuration(rate), interval > .zero else {
+            throw ClientRun.fail(UsageFailure("invalid --rate '\(rate)': use a duration such as 5s or 500ms"))
         }
+        let redraw = Style.stdoutIsTerminal && !options.json && !raw && !once
         try await ClientRun.run(options) { client in
-            repeat {
+            var drawnLines = 0
+            while true {
                 let text = try await ClientRun.doing("failed to read metrics") { try await client.metrics() }
-                show(text)
-                if let interval { try await Task.sleep(for: interval) }
-            } while interval != nil
+                var output = render(text)
+                if redraw && drawnLines > 0 {
+                    // Back to the first line of the previous summary, and clear from there.
+                    output = "\u{1B}[\(drawnLines)F\u{1B}[J" + output
+                }
+                drawnLines = output.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+                // A reader that went away (`kes metric | head -1`) ends the command.
+                guard Self.write(output) else { return }
+                if once { return }
+                try await Task.sleep(for: interval)
+            }
         }
     }
 
-    private func show(_ text: String) {
-        if raw {
-            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
-            return
-        }
+    /// One scrape as printed, ending in a newline.
+    private func render(_ text: String) -> String {
+        if raw { return text.hasSuffix("\n") ? text : text + "\n" }
         let samples = Self.parse(text)
-        if options.json {
-            try? Output.json(samples)
-            return
+        if options.jsonOrPiped {
+            let encoder = options.json && Style.stdoutIsTerminal ? JSONEncoder.kesCLI : JSONEncoder.kes
+            encoder.outputFormatting.insert(.sortedKeys)
+            return ((try? encoder.encode(samples)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
         }
         let style = options.style
         let value = { (name: String) in samples[name].map(Self.format) ?? "0" }
@@ -49,7 +57,19 @@ struct MetricCommand: AsyncParsableCommand {
         table.add(style.dim("Uptime"), Output.duration(seconds: samples["kes_system_up_time"] ?? 0))
         table.add(style.dim("CPUs"), "\(value("kes_system_num_cpu_used")) used of \(value("kes_system_num_cpu"))")
         table.add(style.dim("Heap"), Output.bytes(UInt64(max(0, samples["kes_system_mem_heap_used"] ?? 0))))
-        print(table.render(style: style))
+        return table.render(style: style) + "\n"
+    }
+
+    /// Writes unbuffered, so each scrape shows at once; false once the reader is gone.
+    private static func write(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let count = bytes.withUnsafeBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            bytes = bytes.dropFirst(count)
+        }
+        return true
     }
 
     /// Sums every series of a family, so labelled counters become totals.

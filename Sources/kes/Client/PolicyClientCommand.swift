@@ -37,7 +37,8 @@ struct PolicyClientCommand: AsyncParsableCommand {
         func run() async throws {
             try await ClientRun.run(options) { client in
                 let policy = try await ClientRun.doing("failed to read policy '\(name)'") { try await client.readPolicy(name) }
-                if options.json { return try Output.json(policy) }
+                // On a pipe, JSON, as KES prints a policy there.
+                if options.jsonOrPiped { return try Output.json(policy) }
                 let style = options.style
                 var table = Table()
                 for pattern in policy.allow { table.add(style.green("allow"), pattern) }
@@ -58,7 +59,8 @@ struct PolicyClientCommand: AsyncParsableCommand {
                 let names = try await ClientRun.doing("failed to list policies '\(pattern)'") {
                     try await client.listPolicies(prefix: pattern == "*" ? "" : pattern)
                 }
-                if options.json { return try Output.json(["names": names]) }
+                // A bare array, as KES's `kes ls -p --json` prints it.
+                if options.json { return try Output.json(names) }
                 var table = Table(header: Style.stdoutIsTerminal && !names.isEmpty ? ["Policy"] : nil)
                 for name in names { table.add(name) }
                 if !names.isEmpty { print(table.render(style: options.style)) }

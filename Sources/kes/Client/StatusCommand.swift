@@ -44,7 +44,8 @@ struct StatusCommand: AsyncParsableCommand {
             try? await client.shutdown()
             reports.append(report)
         }
-        if options.json {
+        // On a pipe, JSON, as KES's `kes status` prints it there.
+        if options.jsonOrPiped {
             try Output.json(endpoints.count == 1 ? AnyEncodable(reports[0]) : AnyEncodable(reports))
         } else {
             for (index, report) in reports.enumerated() {

@@ -77,9 +77,10 @@ struct Table {
 }
 
 enum Output {
-    /// Prints an Encodable value as one JSON document.
+    /// Prints an Encodable value as one JSON document: indented on a terminal, one line on a
+    /// pipe, as KES prints it (`kes key dek k | jq -r .ciphertext`).
     static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder.kesCLI
+        let encoder = Style.stdoutIsTerminal ? JSONEncoder.kesCLI : JSONEncoder.kes
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
