@@ -74,7 +74,10 @@ private func checkHead(_ head: HTTPRequestHead) {
     }
     require(matched === route && argument == request.argument, "intake and match disagree")
     if !route.accepts(head.method) {
-        require(request.rejection?.error.status == .methodNotAllowed, "a wrong method is not rejected")
+        // An HTTP/1.1 request without Host is refused before its method is looked at.
+        let missingHost = head.version == .http1_1 && !head.headers.contains(name: "host")
+        require(
+            request.rejection?.error.status == (missingHost ? .badRequest : .methodNotAllowed), "a wrong method is not rejected")
     }
 }
 
