@@ -1,6 +1,7 @@
 import Foundation
 import KESClient
 import KESCore
+import KESTestSupport
 import Testing
 
 /// The `kes` CLI as scripts and the MinIO Operator use KES's: deprecated server flags, the
@@ -249,11 +250,7 @@ private func waitForPort(_ running: CLIRunner.Running) async throws -> Int {
     let giveUp = ContinuousClock.now + .seconds(60)
     while ContinuousClock.now < giveUp {
         let text = running.stdout
-        if let range = text.range(of: "(port "), let end = text[range.upperBound...].firstIndex(of: ")"),
-            let port = Int(text[range.upperBound..<end])
-        {
-            return port
-        }
+        if let port = KESServerProcess.port(inBanner: text) { return port }
         if !running.process.isRunning {
             let result = try await running.stop()
             throw CLIRunnerTimeout(what: "a banner; the server exited \(result.status): \(result.stderr)")

@@ -67,11 +67,7 @@ import Testing
         let giveUp = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < giveUp {
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "(port "), let end = text[range.upperBound...].firstIndex(of: ")"),
-                let port = Int(text[range.upperBound..<end])
-            {
-                return port
-            }
+            if let port = KESServerProcess.port(inBanner: text) { return port }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw CLIRunnerTimeout(what: "the server's port in \(path)")

@@ -102,17 +102,22 @@ public final class KESServerProcess: Sendable {
         }
     }
 
-    /// The banner, `swift-kes VERSION listening on ADDRESS (port N)`, comes once the port is bound.
+    /// The port in `kes server`'s banner, `swift-kes VERSION listening on ADDRESS (port N)`, which
+    /// it prints once the port is bound; nil until the banner is out.
+    public static func port(inBanner output: String) -> Int? {
+        guard let range = output.range(of: "(port "), let close = output[range.upperBound...].firstIndex(of: ")") else {
+            return nil
+        }
+        return Int(output[range.upperBound..<close])
+    }
+
+    /// Waits for the banner.
     private static func pollBanner(
         stdoutPath: String, stderrPath: String, exit: ExitWatch, deadline: ContinuousClock.Instant
     ) async throws -> Int {
         while ContinuousClock.now < deadline {
             let output = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
-            if let range = output.range(of: "(port "), let close = output[range.upperBound...].firstIndex(of: ")"),
-                let port = Int(output[range.upperBound..<close])
-            {
-                return port
-            }
+            if let port = Self.port(inBanner: output) { return port }
             if let status = exit.status {
                 let errors = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
                 throw Failure(description: "kes server exited \(status) before listening: \(errors)")

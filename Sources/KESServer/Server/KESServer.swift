@@ -202,7 +202,7 @@ public final class KESServer: Service, Sendable {
     /// Stops accepting connections and drops every open one, as a crashed or killed server would.
     public func shutdownNow() {
         shutdown()
-        for channel in openConnections() { channel.close(promise: nil) }
+        for channel in connections.channels { channel.close(promise: nil) }
     }
 
     /// Asks every connection to finish the request it is on and close, waits for them up to
@@ -215,18 +215,14 @@ public final class KESServer: Service, Sendable {
         }
         let clock = ContinuousClock()
         let giveUp = clock.now + drainTimeout
-        while !openConnections().isEmpty, clock.now < giveUp {
+        while connections.count > 0, clock.now < giveUp {
             do { try await Task.sleep(for: .milliseconds(10)) } catch { break }
         }
-        let left = openConnections()
+        let left = connections.channels
         if !left.isEmpty {
             context.errorLog.log("http: shutdown: closing \(left.count) connection(s) still busy after \(drainTimeout)")
             for channel in left { channel.close(promise: nil) }
         }
-    }
-
-    private func openConnections() -> [any Channel] {
-        connections.channels
     }
 
     /// Admits a new connection under the cap; nil when it must be turned away.
