@@ -8,13 +8,10 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-dist=${DIST:-$(dirname "$repo")/dist}
-tarball=${1:-$(ls -t "$dist"/swift-kes-*-linux-*.tar.gz 2>/dev/null | head -n 1)}
-[ -f "$tarball" ] || { echo "no tarball; run release/build.sh first" >&2; exit 2; }
-tarball=$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")
-name=$(basename "$tarball" .tar.gz)
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=release/lib.sh
+source "$repo/release/lib.sh"
+find_tarball "$repo" "${1:-}"
+expected_version=$version
 
 work=$(mktemp -d)
 server=""
@@ -43,9 +40,6 @@ fi
 if readelf -d ./kes | grep -E 'R(UN)?PATH' | grep -Eo '\[.*\]' | tr -d '[]' | tr ':' '\n' | grep -qv '^\$ORIGIN$'; then
     fail "kes has an RPATH/RUNPATH other than \$ORIGIN"
 fi
-
-expected_version=${name#swift-kes-}
-expected_version=${expected_version%-linux-*}
 
 # 3. Run it as a user would: empty environment, no LD_LIBRARY_PATH. If this machine has a
 #    toolchain, hide its directory behind an empty tmpfs in a private mount namespace, so that a
@@ -88,12 +82,7 @@ echo "--- ./kes server --dev --addr 127.0.0.1:0"
 "${launch[@]}" "${run[@]}" ./kes server --dev --addr 127.0.0.1:0 >"$work/server.out" 2>"$work/server.err" &
 server=$!
 # The dev server prints its endpoint and the client certificate's files once it listens.
-for _ in $(seq 1 100); do
-    grep -q 'Client TLS' "$work/server.out" 2>/dev/null && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.out" "$work/server.err" >&2; fail "server exited"; }
-    sleep 0.1
-done
-grep -q 'Client TLS' "$work/server.out" || { cat "$work/server.err" >&2; fail "server printed no banner"; }
+wait_for_output 'Client TLS'
 url=$(awk '/Endpoint/ {print $2; exit}' "$work/server.out")
 read -r cert key < <(awk '/Client TLS/ {print $3, $4; exit}' "$work/server.out")
 echo "endpoint $url"
@@ -108,11 +97,6 @@ grep -q '"ciphertext"' <<<"$dek" || fail "generate returned no ciphertext: $dek"
 echo "created a key and generated a data key with it"
 
 # 4. SIGTERM shuts down gracefully: the process exits by itself with status 0.
-kill -TERM "$server"
-rc=0
-wait "$server" || rc=$?
-server=""
-[ "$rc" -eq 0 ] || { cat "$work/server.err" >&2; fail "exit status $rc after SIGTERM"; }
-echo "SIGTERM: exited with status 0"
+expect_clean_sigterm
 
 echo "OK: $name"

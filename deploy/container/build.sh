@@ -10,12 +10,9 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-dist=${DIST:-$(dirname "$repo")/dist}
-tarball=${1:-$(ls -t "$dist"/swift-kes-*-linux-*.tar.gz 2>/dev/null | head -n 1)}
-[ -f "$tarball" ] || { echo "no tarball; run release/build.sh first" >&2; exit 2; }
-name=$(basename "$tarball" .tar.gz)
-version=${name#swift-kes-}
-version=${version%-linux-*}
+# shellcheck source=release/lib.sh
+source "$repo/release/lib.sh"
+find_tarball "$repo" "${1:-}"
 tool=${CONTAINER_TOOL:-podman}
 image=${IMAGE:-swift-kes:$version}
 

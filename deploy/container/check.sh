@@ -12,15 +12,10 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-dist=${DIST:-$(dirname "$repo")/dist}
-tarball=${1:-$(ls -t "$dist"/swift-kes-*-linux-*.tar.gz 2>/dev/null | head -n 1)}
-[ -f "$tarball" ] || { echo "no tarball; run release/build.sh first" >&2; exit 2; }
-name=$(basename "$tarball" .tar.gz)
-version=${name#swift-kes-}
-version=${version%-linux-*}
+# shellcheck source=release/lib.sh
+source "$repo/release/lib.sh"
+find_tarball "$repo" "${1:-}"
 image=${IMAGE:-swift-kes:$version}
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 IMAGE=$image CONTAINER_TOOL=podman "$repo/deploy/container/build.sh" "$tarball"
 
@@ -112,12 +107,7 @@ echo "--- chroot: $entrypoint$cmd (as $user)"
 # shellcheck disable=SC2086  # entrypoint and cmd are word lists from the image
 "${as_user[@]}" $entrypoint $cmd >"$work/server.out" 2>"$work/server.err" &
 server=$!
-for _ in $(seq 1 100); do
-    grep -q 'listening on' "$work/server.out" 2>/dev/null && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.out" "$work/server.err" >&2; fail "server exited"; }
-    sleep 0.1
-done
-grep -q 'listening on' "$work/server.out" || { cat "$work/server.err" >&2; fail "no banner"; }
+wait_for_output 'listening on'
 cat "$work/server.out"
 
 url="https://127.0.0.1:$port"
@@ -135,10 +125,5 @@ sleep 0.5
 curl_kes "$url/v1/ready" >/dev/null || fail "not ready after SIGHUP"
 echo "SIGHUP: reloaded, still serving"
 
-kill -TERM "$server"
-rc=0
-wait "$server" || rc=$?
-server=""
-[ "$rc" -eq 0 ] || { cat "$work/server.err" >&2; fail "exit status $rc after SIGTERM"; }
-echo "SIGTERM: exited with status 0"
+expect_clean_sigterm
 echo "OK: $image"
