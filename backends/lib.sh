@@ -13,6 +13,14 @@ close_inherited_fds() {
     done
 }
 
+# True while process PID runs. A zombie counts as gone: its parent (often init in a container)
+# may never reap it, and kill -0 would still succeed on it.
+process_alive() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null || true)
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+
 # Prints the TCP ports process PID listens on, one a line (from /proc: no ss or lsof needed).
 listening_ports() {
     local pid="$1" link inodes=" " _sl local _rem state _q _t _r _u _to inode _rest

@@ -1,5 +1,8 @@
-/// Static AWS credentials. `description` never shows the secret parts.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
+import Foundation
+
+/// One set of AWS credentials. Printing, dumping or interpolating it shows none of its parts:
+/// even the access key ID names an account, so it stays out of logs and errors too.
+public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
     public var accessKeyID: String
     public var secretAccessKey: String
     /// Empty unless the credentials are temporary (STS).
@@ -11,30 +14,47 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
         self.sessionToken = sessionToken
     }
 
-    public var description: String { "AWSCredentials(accessKeyID: \(accessKeyID))" }
+    public var description: String {
+        sessionToken.isEmpty ? "AWSCredentials(redacted)" : "AWSCredentials(redacted, temporary)"
+    }
 
-    /// The configured credentials when an access key is set, else the standard
-    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`
-    /// variables; nil when neither provides a key pair.
-    ///
-    /// Credential files and instance roles of the full SDK chain are not supported.
-    public static func resolve(
-        accessKey: String,
-        secretKey: String,
-        sessionToken: String,
-        environment: [String: String]
-    ) -> AWSCredentials? {
-        if !accessKey.isEmpty || !secretKey.isEmpty {
-            guard !accessKey.isEmpty, !secretKey.isEmpty else { return nil }
-            return AWSCredentials(accessKeyID: accessKey, secretAccessKey: secretKey, sessionToken: sessionToken)
-        }
-        guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-            let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
-        else { return nil }
-        return AWSCredentials(
-            accessKeyID: id,
-            secretAccessKey: secret,
-            sessionToken: environment["AWS_SESSION_TOKEN"] ?? ""
-        )
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
+/// Credentials and the moment they stop working; `expiration` is nil for long-term keys.
+public struct ExpiringCredentials: Sendable, Equatable {
+    public var credentials: AWSCredentials
+    public var expiration: Date?
+
+    public init(_ credentials: AWSCredentials, expiration: Date? = nil) {
+        self.credentials = credentials
+        self.expiration = expiration
+    }
+}
+
+/// Where requests get the credentials they are signed with. Asked once per request, so that
+/// temporary credentials can be replaced underneath a running key store.
+public protocol AWSCredentialsProvider: Sendable {
+    func credentials() async throws -> AWSCredentials
+}
+
+/// Long-term keys, from the config, the environment or a credentials file.
+public struct StaticCredentialsProvider: AWSCredentialsProvider {
+    public let value: AWSCredentials
+
+    public init(_ value: AWSCredentials) {
+        self.value = value
+    }
+
+    public func credentials() async throws -> AWSCredentials { value }
+}
+
+/// Why no credentials could be had. The text names sources, files and endpoints, never a
+/// credential, token or secret.
+public struct AWSCredentialsError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
     }
 }

@@ -19,8 +19,10 @@ public struct AWSEndpoint: Sendable, Equatable {
         }
         guard let components = URLComponents(string: trimmed),
             let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = components.host, !host.isEmpty
+            let bracketed = components.host, !bracketed.isEmpty
         else { return nil }
+        // Foundation keeps the brackets of an IPv6 literal on some platforms and drops them on others.
+        let host = bracketed.hasPrefix("[") && bracketed.hasSuffix("]") ? String(bracketed.dropFirst().dropLast()) : bracketed
         let defaultPort = scheme == "https" ? 443 : 80
         let hostPart = host.contains(":") ? "[\(host)]" : host
         var authority = hostPart

@@ -2,7 +2,8 @@ import KESKeyStore
 
 extension KeyStoreError {
     /// Classifies a failed Secrets Manager call: no response → unreachable,
-    /// throttling and 5xx → unavailable, anything else → failed, each as
+    /// throttling, 5xx and credentials that cannot be renewed → unavailable,
+    /// anything else → failed, each as
     /// `<context>: <Code>: <message>`. Cancellation passes through unchanged.
     static func fromAWS(_ error: any Error, context: String) -> any Error {
         switch error {
@@ -16,6 +17,9 @@ extension KeyStoreError {
                 return KeyStoreError.failed("\(context): \(service)")
             case .malformedResponse(let why):
                 return KeyStoreError.failed("\(context): \(why)")
+            case .credentials(let why):
+                // The service may be fine, but this server cannot use it until credentials return.
+                return KeyStoreError.unavailable("\(context): \(why)")
             }
         case is KeyStoreError, is CancellationError:
             return error

@@ -12,6 +12,8 @@ public enum AWSCallError: Error, Sendable, Equatable {
     case service(AWSServiceError)
     /// AWS answered 2xx but the body was not what the operation returns.
     case malformedResponse(String)
+    /// No valid credentials to sign with: temporary ones expired and could not be renewed.
+    case credentials(String)
 }
 
 /// An AWS error response in the SDK's `<Code>: <message>` form.
@@ -33,9 +35,15 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
 /// A client for AWS's JSON 1.1 protocol: `POST /` with an
 /// `X-Amz-Target: <prefix>.<Action>` header, SigV4-signed. Secrets Manager
 /// (`secretsmanager`) and KMS (`TrentService`) both speak it.
+///
+/// Each request asks `credentials` for the credentials to sign with, so temporary credentials
+/// renewed in between are picked up without rebuilding the client.
 public struct AWSJSONClient: Sendable {
     public let endpoint: AWSEndpoint
-    public let signer: SigV4Signer
+    public let credentials: any AWSCredentialsProvider
+    public let region: String
+    /// The SigV4 service name, e.g. `secretsmanager` or `kms`.
+    public let service: String
     public let targetPrefix: String
     public let timeout: TimeAmount
     let httpClient: HTTPClient
@@ -45,13 +53,17 @@ public struct AWSJSONClient: Sendable {
 
     public init(
         endpoint: AWSEndpoint,
-        signer: SigV4Signer,
+        credentials: any AWSCredentialsProvider,
+        region: String,
+        service: String,
         targetPrefix: String,
         timeout: TimeAmount = .seconds(10),
         httpClient: HTTPClient = .shared
     ) {
         self.endpoint = endpoint
-        self.signer = signer
+        self.credentials = credentials
+        self.region = region
+        self.service = service
         self.targetPrefix = targetPrefix
         self.timeout = timeout
         self.httpClient = httpClient
@@ -92,7 +104,7 @@ public struct AWSJSONClient: Sendable {
     static let attempts = 3
 
     /// The signed `POST /` for `action`; `send` puts exactly these headers on the wire.
-    func signedRequest(action: String, body: [UInt8], date: Date = Date()) -> SigV4Request {
+    func signedRequest(action: String, body: [UInt8], credentials: AWSCredentials, date: Date = Date()) -> SigV4Request {
         var signed = SigV4Request(
             method: "POST",
             path: "/",
@@ -103,12 +115,20 @@ public struct AWSJSONClient: Sendable {
             ],
             body: body
         )
-        signer.sign(&signed, date: date)
+        SigV4Signer(credentials: credentials, region: region, service: service).sign(&signed, date: date)
         return signed
     }
 
     private func send(action: String, body: [UInt8]) async throws -> (Int, [UInt8], String?) {
-        let signed = signedRequest(action: action, body: body)
+        let current: AWSCredentials
+        do {
+            current = try await credentials.credentials()
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw AWSCallError.credentials("\(error)")
+        }
+        let signed = signedRequest(action: action, body: body, credentials: current)
 
         var request = HTTPClientRequest(url: endpoint.baseURL + "/")
         request.method = .POST

@@ -21,6 +21,10 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
     let kmsKey: String
     let errorLog: DeduplicatingErrorLog
     let httpClient: HTTPClient
+    /// For the container endpoint and instance metadata, with a 1-second connect timeout.
+    let credentialsClient: HTTPClient
+    /// Where the credentials came from, for the startup log; never a credential.
+    public let credentialsSource: String
     let timeout: TimeAmount = .seconds(10)
 
     /// Page size for `ListSecrets`; 100 is the API's maximum.
@@ -28,14 +32,16 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
 
     /// Connects and probes the endpoint once.
     ///
-    /// Credentials come from `config` when an access key is set, otherwise from
-    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
-    /// - Throws: `KeyStoreError.failed` for an unusable config, or the status
-    ///   error when the endpoint cannot be reached.
+    /// Credentials come from `config` when an access key is set, otherwise from the AWS
+    /// default chain over `environment` (`AWSCredentialChain`); temporary ones are renewed
+    /// `refreshMargin` before they expire (at half their lifetime when that is shorter).
+    /// - Throws: `KeyStoreError.failed` for an unusable config or when no credentials are
+    ///   found, or the status error when the endpoint cannot be reached.
     public init(
         config: AWSSecretsManagerConfig,
         logger: Logger,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        refreshMargin: Duration = .seconds(300)
     ) async throws {
         guard let endpoint = AWSEndpoint(config.endpoint) else {
             throw KeyStoreError.failed("aws: invalid endpoint '\(config.endpoint)'")
@@ -43,45 +49,56 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
         guard !config.region.isEmpty else {
             throw KeyStoreError.failed("aws: no region specified")
         }
-        guard
-            let credentials = AWSCredentials.resolve(
-                accessKey: config.accessKey,
-                secretKey: config.secretKey,
-                sessionToken: config.sessionToken,
-                environment: environment
-            )
-        else {
-            throw KeyStoreError.failed(
-                "aws: no credentials: set credentials.accesskey and credentials.secretkey, "
-                    + "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-            )
-        }
-        self.endpoint = endpoint
         let httpClient = BackendHTTPClient.make(connectTimeout: timeout, readTimeout: timeout)
+        let credentialsClient = BackendHTTPClient.make(connectTimeout: .seconds(1), readTimeout: .seconds(5))
+        let errorLog = DeduplicatingErrorLog(logger: logger)
+        var chain = AWSCredentialChain(
+            environment: environment, region: config.region, remoteClient: httpClient, localClient: credentialsClient)
+        chain.refreshMargin = refreshMargin
+        chain.onRefreshFailure = { errorLog.error("aws: \($0)") }
+        let resolved: AWSCredentialChain.Resolved
+        do {
+            resolved = try await chain.resolve(
+                accessKey: config.accessKey, secretKey: config.secretKey, sessionToken: config.sessionToken)
+        } catch {
+            try? await httpClient.shutdown()
+            try? await credentialsClient.shutdown()
+            if error is CancellationError { throw error }
+            throw KeyStoreError.failed("aws: no credentials: \(error)")
+        }
+        logger.info("aws: using credentials from \(resolved.source)")
+        self.endpoint = endpoint
         self.httpClient = httpClient
+        self.credentialsClient = credentialsClient
+        self.credentialsSource = resolved.source
         self.secrets = AWSJSONClient(
             endpoint: endpoint,
-            signer: SigV4Signer(credentials: credentials, region: config.region, service: "secretsmanager"),
+            credentials: resolved.provider,
+            region: config.region,
+            service: "secretsmanager",
             targetPrefix: "secretsmanager",
             timeout: timeout,
             httpClient: httpClient
         )
         self.kms = AWSJSONClient(
             endpoint: endpoint.kmsEndpoint(region: config.region),
-            signer: SigV4Signer(credentials: credentials, region: config.region, service: "kms"),
+            credentials: resolved.provider,
+            region: config.region,
+            service: "kms",
             targetPrefix: "TrentService",
             timeout: timeout,
             httpClient: httpClient
         )
         self.kmsKey = config.kmsKey
-        self.errorLog = DeduplicatingErrorLog(logger: logger)
-        // If this throws, deinit shuts the client down.
+        self.errorLog = errorLog
+        // If this throws, deinit shuts the clients down.
         try await status()
     }
 
     deinit {
         // Fire-and-forget: a second shutdown after close() only reports an error we ignore.
         _ = httpClient.shutdown()
+        _ = credentialsClient.shutdown()
     }
 
     // MARK: - KeyStore
@@ -196,6 +213,7 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
 
     public func close() async {
         try? await httpClient.shutdown()
+        try? await credentialsClient.shutdown()
     }
 
     // MARK: - KMS

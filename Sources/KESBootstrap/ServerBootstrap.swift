@@ -57,7 +57,7 @@ public enum KESBootstrap {
         }
     }
 
-    /// Policies, identities, `api:` overrides and log switches.
+    /// Policies, identities, `api:` overrides, TLS proxies and log switches.
     public static func settings(_ config: ServerConfig) throws(Failure) -> ServerSettings {
         let policies = config.policies.map { policy in
             (policy: Policy(name: policy.name, allow: policy.allow, deny: policy.deny),
@@ -77,7 +77,10 @@ public enum KESBootstrap {
         } catch {
             throw Failure("config: \(error)")
         }
-        return ServerSettings(policySet: policySet, routes: routes, auditToStdout: config.log.audit, errorToStderr: config.log.error)
+        let proxy = TLSProxy(
+            identities: Set(config.tls.proxyIdentities.map { Identity($0) }), certificateHeader: config.tls.proxyCertHeader)
+        return ServerSettings(
+            policySet: policySet, routes: routes, proxy: proxy, auditToStdout: config.log.audit, errorToStderr: config.log.error)
     }
 
     /// The server certificate, key and client CAs named by `tls:`.

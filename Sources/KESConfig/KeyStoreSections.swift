@@ -97,6 +97,7 @@ extension ConfigReader {
 
     func fsConfig(_ field: ConfigField) throws(ConfigError) -> FSKeyStoreConfig {
         let fs = try section(field)
+        try rejectUnknownKeys(fs, known: ["path"])
         guard let path = nonEmpty(try string(fs.child("path"))) else {
             throw error(fs.child("path").path, "no path specified")
         }
@@ -105,6 +106,7 @@ extension ConfigReader {
 
     func awsConfig(_ field: ConfigField) throws(ConfigError) -> AWSSecretsManagerConfig {
         let aws = try section(field)
+        try rejectUnknownKeys(aws, known: ["endpoint", "region", "kmskey", "credentials"])
         guard let region = nonEmpty(try string(aws.child("region"))) else {
             throw error(aws.child("region").path, "no region specified")
         }
@@ -113,6 +115,7 @@ extension ConfigReader {
         var config = AWSSecretsManagerConfig(endpoint: endpoint, region: region)
         config.kmsKey = try string(aws.child("kmskey")) ?? ""
         let credentials = try section(aws.child("credentials"))
+        try rejectUnknownKeys(credentials, known: ["accesskey", "secretkey", "token"])
         config.accessKey = try string(credentials.child("accesskey")) ?? ""
         config.secretKey = try string(credentials.child("secretkey")) ?? ""
         config.sessionToken = try string(credentials.child("token")) ?? ""
@@ -125,27 +128,33 @@ extension ConfigReader {
 
     func kesConfig(_ field: ConfigField) throws(ConfigError) -> KESKeyStoreConfig {
         let kes = try section(field)
-        let endpointField = kes.child("endpoint")
+        try rejectUnknownKeys(kes, known: ["endpoint", "enclave", "api_key", "tls"])
         // KES takes a list; a single URL is accepted too because that is what people write.
-        let endpoints: [String]
-        if case .scalar = endpointField.node, !endpointField.isAbsent {
-            endpoints = [try string(endpointField) ?? ""].filter { !$0.isEmpty }
-        } else {
-            endpoints = try strings(endpointField).filter { !$0.isEmpty }
-        }
-        guard !endpoints.isEmpty else {
-            throw error(endpointField.path, "no endpoint specified")
-        }
-        var config = KESKeyStoreConfig(endpoints: endpoints)
+        var config = KESKeyStoreConfig(endpoints: try endpointList(kes.child("endpoint")))
         config.enclave = try string(kes.child("enclave")) ?? ""
         config.apiKey = try string(kes.child("api_key")) ?? ""
         config.tls = try clientTLS(kes.child("tls"))
         return config
     }
 
+    /// `endpoint:` as one URL or a list of them; at least one is required.
+    func endpointList(_ field: ConfigField) throws(ConfigError) -> [String] {
+        let endpoints: [String]
+        if case .scalar = field.node, !field.isAbsent {
+            endpoints = [try string(field) ?? ""].filter { !$0.isEmpty }
+        } else {
+            endpoints = try strings(field).filter { !$0.isEmpty }
+        }
+        guard !endpoints.isEmpty else {
+            throw error(field.path, "no endpoint specified")
+        }
+        return endpoints
+    }
+
     /// `tls: {key, cert, ca}` of a backend connection; key and cert come as a pair.
     func clientTLS(_ field: ConfigField) throws(ConfigError) -> ClientTLS {
         let tls = try section(field)
+        try rejectUnknownKeys(tls, known: ["key", "cert", "ca"])
         let keyPath = try string(tls.child("key")) ?? ""
         let certPath = try string(tls.child("cert")) ?? ""
         if keyPath.isEmpty && !certPath.isEmpty {

@@ -5,6 +5,8 @@ extension ConfigReader {
         var policies: [PolicyConfig] = []
         for (name, value) in try entries(field) {
             let policy = try section(value)
+            // A misspelt `deny` would silently allow what it was meant to forbid.
+            try rejectUnknownKeys(policy, known: ["allow", "deny", "identities"])
             policies.append(
                 PolicyConfig(
                     name: name,
@@ -50,6 +52,7 @@ extension ConfigReader {
         var routes: [String: APIRouteConfig] = [:]
         for (rawPath, value) in try entries(field) {
             let route = try section(value)
+            try rejectUnknownKeys(route, known: ["skip_auth", "timeout"])
             let path = rawPath.hasPrefix("/") ? rawPath : "/" + rawPath
             guard routes[path] == nil else {
                 throw error(value.path, "path '\(path)' is configured more than once")

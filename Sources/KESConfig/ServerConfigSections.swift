@@ -25,6 +25,7 @@ extension ConfigReader {
         let tls = try tlsConfig(root.child("tls"))
         let policies = try policyConfigs(root.child("policy"))
         try checkIdentityAssignments(admin: adminIdentity, tls: tls, policies: policies)
+        try checkProxyHeader(tls)
 
         let config = ServerConfig(
             address: try listenAddress(root.child("address")) ?? ServerConfig.defaultAddress,
@@ -81,6 +82,20 @@ extension ConfigReader {
         )
     }
 
+    /// A proxy without a header name, or with one no request can carry, would have every request
+    /// it forwards refused; KES starts anyway and answers each one 400.
+    func checkProxyHeader(_ tls: ServerTLSConfig) throws(ConfigError) {
+        guard !tls.proxyIdentities.isEmpty else { return }
+        let header = tls.proxyCertHeader
+        guard !header.isEmpty else {
+            throw error("tls.proxy.header.cert", "no header name, but tls.proxy.identities lists a proxy (e.g. X-Tls-Client-Cert)")
+        }
+        let tokenCharacters = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        guard header.utf8.allSatisfy(tokenCharacters.contains) else {
+            throw error("tls.proxy.header.cert", "'\(header)' is not a valid HTTP header name")
+        }
+    }
+
     func cacheConfig(_ field: ConfigField) throws(ConfigError) -> CacheConfig {
         let cache = try section(field)
         let expiry = try section(cache.child("expiry"))
@@ -117,6 +132,7 @@ extension ConfigReader {
             guard case .mapping = element.node else {
                 throw error(element.path, "expected a mapping with a 'name'")
             }
+            try rejectUnknownKeys(element, known: ["name"])
             let nameField = element.child("name")
             guard let name = try string(nameField), !name.isEmpty else {
                 throw error(nameField.path, "no key name")

@@ -4,10 +4,12 @@ import KESVault
 extension ConfigReader {
     func vaultConfig(_ field: ConfigField) throws(ConfigError) -> VaultKeyStoreConfig {
         let vault = try section(field)
-        guard let endpoint = nonEmpty(try string(vault.child("endpoint"))) else {
-            throw error(vault.child("endpoint").path, "no endpoint specified")
-        }
-        var config = VaultKeyStoreConfig(endpoint: endpoint)
+        try rejectUnknownKeys(vault, known: [
+            "endpoint", "engine", "version", "namespace", "prefix", "approle", "kubernetes", "transit", "tls", "status", "token",
+        ])
+        try rejectUnknownKeys(vault.child("status"), known: ["ping"])
+        // KES takes one URL; the nodes of a cluster may be listed too, and are then failed over.
+        var config = VaultKeyStoreConfig(endpoints: try endpointList(vault.child("endpoint")))
         config.engine = nonEmpty(try string(vault.child("engine"))) ?? config.engine
         config.kvVersion = try kvVersion(vault.child("version"))
         config.namespace = try string(vault.child("namespace")) ?? ""
@@ -18,6 +20,7 @@ extension ConfigReader {
         config.approle = try appRole(vault.child("approle"))
         config.kubernetes = try kubernetes(vault.child("kubernetes"))
         config.token = nonEmpty(try string(vault.child("token")))
+        config.transit = try transit(vault.child("transit"))
 
         let methods = [
             config.approle.map { _ in "approle" },
@@ -44,6 +47,7 @@ extension ConfigReader {
     private func appRole(_ field: ConfigField) throws(ConfigError) -> VaultKeyStoreConfig.AppRole? {
         if field.isAbsent { return nil }
         let approle = try section(field)
+        try rejectUnknownKeys(approle, known: ["engine", "namespace", "id", "secret", "retry"])
         guard let id = nonEmpty(try string(approle.child("id"))) else {
             throw error(approle.child("id").path, "no AppRole ID specified")
         }
@@ -52,6 +56,7 @@ extension ConfigReader {
         }
         var result = VaultKeyStoreConfig.AppRole(id: id, secret: secret)
         result.engine = nonEmpty(try string(approle.child("engine"))) ?? result.engine
+        result.namespace = try string(approle.child("namespace")) ?? ""
         result.retry = nonZero(try duration(approle.child("retry"))) ?? result.retry
         return result
     }
@@ -59,6 +64,7 @@ extension ConfigReader {
     private func kubernetes(_ field: ConfigField) throws(ConfigError) -> VaultKeyStoreConfig.Kubernetes? {
         if field.isAbsent { return nil }
         let kubernetes = try section(field)
+        try rejectUnknownKeys(kubernetes, known: ["engine", "namespace", "role", "jwt", "retry"])
         guard let role = nonEmpty(try string(kubernetes.child("role"))) else {
             throw error(kubernetes.child("role").path, "no Kubernetes role specified")
         }
@@ -67,8 +73,22 @@ extension ConfigReader {
         }
         var result = VaultKeyStoreConfig.Kubernetes(role: role, jwt: jwt)
         result.engine = nonEmpty(try string(kubernetes.child("engine"))) ?? result.engine
+        result.namespace = try string(kubernetes.child("namespace")) ?? ""
         result.retry = nonZero(try duration(kubernetes.child("retry"))) ?? result.retry
         return result
+    }
+}
+
+extension ConfigReader {
+    /// `transit: {engine, key}`; the key is required, since without it nothing could be wrapped.
+    fileprivate func transit(_ field: ConfigField) throws(ConfigError) -> VaultKeyStoreConfig.Transit? {
+        if field.isAbsent { return nil }
+        let transit = try section(field)
+        try rejectUnknownKeys(transit, known: ["engine", "key"])
+        guard let key = nonEmpty(try string(transit.child("key"))) else {
+            throw error(transit.child("key").path, "no transit key name specified")
+        }
+        return VaultKeyStoreConfig.Transit(engine: nonEmpty(try string(transit.child("engine"))) ?? "transit", key: key)
     }
 }
 

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// The HTTP client every backend (and the SDK) builds the same way.
@@ -40,6 +42,28 @@ public enum BackendHTTPClient {
             return "TLS: \(error)"
         }
         return String(describing: error)
+    }
+
+    /// True when `error` happened while connecting, so the request never left: it can be sent
+    /// to another server without risk of applying it twice. A timeout or a reset once connected
+    /// could have come after the server acted.
+    public static func failedBeforeSending(_ error: any Error) -> Bool {
+        switch error {
+        case let error as HTTPClientError:
+            return error == .connectTimeout
+        case is NIOConnectionError:
+            return true
+        case let error as ChannelError:
+            if case .connectTimeout = error { return true }
+            return false
+        case let error as IOError:
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ECONNABORTED].contains(error.errnoCode)
+        case let error as NIOSSLError:
+            if case .handshakeFailed = error { return true }
+            return false
+        default:
+            return false
+        }
     }
 
     /// The body of a response, read up to `limit` bytes; a larger body is an error rather than

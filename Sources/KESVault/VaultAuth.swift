@@ -63,6 +63,20 @@ enum VaultAuthMethod: Sendable, Equatable {
         }
     }
 
+    /// The namespace the token comes from: the method's own when set (`/` meaning the root),
+    /// else the K/V engine's. Renewal and lookup go there too, since the token lives there.
+    func loginNamespace(storeNamespace: String) -> String {
+        let configured: String
+        switch self {
+        case .appRole(let approle): configured = approle.namespace
+        case .kubernetes(let kubernetes): configured = kubernetes.namespace
+        case .token: configured = ""
+        }
+        let trimmed = configured.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return storeNamespace }
+        return trimmed == "/" ? "" : trimmed
+    }
+
     var name: String {
         switch self {
         case .appRole: return "approle"
@@ -76,6 +90,14 @@ enum VaultAuthMethod: Sendable, Equatable {
 struct VaultAuthenticator: Sendable {
     let transport: VaultTransport
     let method: VaultAuthMethod
+    /// From `method.loginNamespace(storeNamespace:)`; empty is the root namespace.
+    let namespace: String
+
+    init(transport: VaultTransport, method: VaultAuthMethod) {
+        self.transport = transport
+        self.method = method
+        self.namespace = method.loginNamespace(storeNamespace: transport.namespace)
+    }
 
     /// Logs in (AppRole, Kubernetes) or looks up the static token.
     func authenticate() async throws -> VaultToken {
@@ -143,7 +165,7 @@ struct VaultAuthenticator: Sendable {
         _ method: HTTPMethod, _ location: String, body: [UInt8]?, token: String?, what: String
     ) async throws -> VaultResponse {
         do {
-            return try await transport.send(method, location, json: body, token: token)
+            return try await transport.send(method, location, json: body, token: token, namespace: namespace)
         } catch {
             throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): failed to \(what): \(error)")
         }

@@ -31,7 +31,7 @@ final class VaultHealth: Sendable {
     func check(timeout: TimeAmount) async throws(KeyStoreError) {
         let response: VaultResponse
         do {
-            response = try await transport.send(.GET, "sys/health", query: Self.query, token: nil, withNamespace: false, timeout: timeout)
+            response = try await transport.send(.GET, "sys/health", query: Self.query, token: nil, namespace: "", timeout: timeout)
         } catch {
             // Unknown seal state: let key requests report what they actually run into.
             setSealed(false, announce: false)

@@ -28,12 +28,14 @@ extension VaultKeyStore {
             throw failure(existing, action: "read", location: location)
         }
 
+        let stored = try await wrapIfConfigured(text, location: location)
         let json = switch layout.version {
-        case .v1: try JSONEncoder.kes.encode([name: text])
+        case .v1: try JSONEncoder.kes.encode([name: stored])
         // cas=0 makes the write fail if another server created the key since our read.
-        case .v2: try JSONEncoder.kes.encode(VaultKV2Write(options: .init(cas: 0), data: [name: text]))
+        case .v2: try JSONEncoder.kes.encode(VaultKV2Write(options: .init(cas: 0), data: [name: stored]))
         }
-        let response = try await send(.PUT, location, json: Array(json), action: "create")
+        // Sent twice, a create could find its own first write and report "exists".
+        let response = try await send(.PUT, location, json: Array(json), action: "create", mayRepeat: false)
         guard response.isSuccess else {
             if layout.version == .v2, response.code == 400, response.failureText.contains("check-and-set") {
                 throw KeyStoreError.keyExists
@@ -57,7 +59,8 @@ extension VaultKeyStore {
             guard let text = field as? String else {
                 throw KeyStoreError.failed("vault: failed to read '\(location)': invalid K/V format")
             }
-            return Array(text.utf8)
+            guard VaultTransit.isWrapped(text) else { return Array(text.utf8) }
+            return try await unwrap(text, location: location)
         default:
             throw failure(response, action: "read", location: location)
         }
@@ -96,6 +99,52 @@ extension VaultKeyStore {
         }
     }
 
+    // MARK: - Transit
+
+    /// The value to store: the key text itself, or its Transit ciphertext when Transit is configured.
+    private func wrapIfConfigured(_ text: String, location: String) async throws -> String {
+        guard let transit else { return text }
+        let lead = "vault: failed to create '\(location)': failed to encrypt key"
+        let response = try await sendTransit(transit.encryptLocation, transit.encryptRequest(Array(text.utf8)), lead: lead)
+        guard let ciphertext = transit.ciphertext(in: response) else {
+            throw KeyStoreError.failed("\(lead): invalid vault response")
+        }
+        return ciphertext
+    }
+
+    private func unwrap(_ ciphertext: String, location: String) async throws -> [UInt8] {
+        guard let transit else {
+            // Without the wrapping key the ciphertext would be mistaken for a key and fail later, vaguely.
+            throw KeyStoreError.failed("vault: failed to read '\(location)': key is encrypted with vault transit key")
+        }
+        let lead = "vault: failed to read '\(location)': failed to decrypt key"
+        let response = try await sendTransit(transit.decryptLocation, try transit.decryptRequest(ciphertext), lead: lead)
+        guard let plaintext = transit.plaintext(in: response) else {
+            throw KeyStoreError.failed("\(lead): invalid vault response")
+        }
+        return plaintext
+    }
+
+    /// A Transit call; its refusals (a missing key, a policy without encrypt or decrypt) are
+    /// `.failed` with Vault's reason, and leave the token alone: the token is fine, the policy is not.
+    private func sendTransit(_ location: String, _ body: [UInt8], lead: String) async throws -> VaultResponse {
+        let response: VaultResponse
+        do {
+            response = try await transport.send(.POST, location, json: body, token: tokens.current)
+        } catch {
+            throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): \(lead): \(error)")
+        }
+        guard response.isSuccess else {
+            if response.saysSealed {
+                health.markSealed()
+                throw KeyStoreError.unavailable("vault: key store is sealed")
+            }
+            let text = "\(lead): \(response.failureText)"
+            throw response.code == 503 ? KeyStoreError.unavailable(text) : KeyStoreError.failed(text)
+        }
+        return response
+    }
+
     // MARK: - Plumbing
 
     /// While the last probe said "sealed", every request would fail anyway.
@@ -112,10 +161,11 @@ extension VaultKeyStore {
 
     /// Sends with the current token; a transport failure becomes `.unreachable`.
     private func send(
-        _ method: HTTPMethod, _ location: String, query: String = "", json: [UInt8]? = nil, action: String
+        _ method: HTTPMethod, _ location: String, query: String = "", json: [UInt8]? = nil, action: String,
+        mayRepeat: Bool = true
     ) async throws -> VaultResponse {
         do {
-            return try await transport.send(method, location, query: query, json: json, token: tokens.current)
+            return try await transport.send(method, location, query: query, json: json, token: tokens.current, mayRepeat: mayRepeat)
         } catch {
             throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): failed to \(action) '\(location)': \(error)")
         }

@@ -14,12 +14,14 @@ import Synchronization
 ///
 /// Authentication is AppRole, Kubernetes or a static token; the token is renewed
 /// and replaced in the background. `sys/health` is polled every `statusPing`, and
-/// while Vault is sealed key operations fail fast with `.unavailable`.
+/// while Vault is sealed key operations fail fast with `.unavailable`. With `transit`
+/// configured, keys are stored wrapped by a Transit key and unwrapped on every read.
 public final class VaultKeyStore: KeyStore {
     public var kind: String { "vault" }
 
     let transport: VaultTransport
     let layout: VaultLayout
+    let transit: VaultTransit?
     let tokens: VaultTokenKeeper
     let health: VaultHealth
     private let background: Mutex<[Task<Void, Never>]?>
@@ -35,8 +37,12 @@ public final class VaultKeyStore: KeyStore {
     ///   `vault: no authentication method specified`, …), `.unreachable` when Vault
     ///   cannot be reached, `.unavailable` when it is sealed.
     public init(config: VaultKeyStoreConfig, logger: Logger) async throws {
-        let endpoint = try Self.normalizedEndpoint(config.endpoint)
+        guard !config.endpoints.isEmpty else { throw KeyStoreError.failed("vault: endpoint is empty") }
+        let endpoints = try config.endpoints.map(Self.normalizedEndpoint)
         let method = try VaultAuthMethod(config: config)
+        if let transit = config.transit, transit.key.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw KeyStoreError.failed("vault: transit key name is empty")
+        }
         let tls: TLSConfiguration
         do {
             tls = try config.tls.makeConfiguration()
@@ -47,7 +53,7 @@ public final class VaultKeyStore: KeyStore {
 
         let transport = VaultTransport(
             client: client,
-            endpoint: endpoint,
+            endpoints: EndpointFailover(endpoints: endpoints),
             namespace: config.namespace,
             requestTimeout: Self.requestTimeout
         )
@@ -68,6 +74,7 @@ public final class VaultKeyStore: KeyStore {
         self.layout = VaultLayout(
             engine: config.engine.isEmpty ? "kv" : config.engine, prefix: config.prefix, version: config.kvVersion
         )
+        self.transit = config.transit.map(VaultTransit.init)
         self.tokens = tokens
         self.health = health
 

@@ -23,30 +23,57 @@ struct VaultResponse: Sendable {
     var failureText: String {
         var text = "server responded with: \(status.reasonPhrase) (\(code))"
         if let errors = jsonObject()?["errors"] as? [String], !errors.isEmpty {
-            text += ": " + errors.joined(separator: "; ")
+            text += ": " + errors.map(Self.oneLine).joined(separator: "; ")
         }
         return text
+    }
+
+    /// Vault wraps some errors in Go's multierror layout ("1 error occurred:\n\t* permission
+    /// denied\n\n"); an error-log line must stay one line, so only the causes are kept.
+    static func oneLine(_ error: String) -> String {
+        let lines = error.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let causes = lines.filter { line in
+            !line.isEmpty && !(line.hasSuffix("occurred:") && line.contains("error"))
+        }.map { $0.hasPrefix("* ") ? String($0.dropFirst(2)) : $0 }
+        return causes.isEmpty ? error : causes.joined(separator: "; ")
     }
 
     /// Vault answers 503 with "Vault is sealed" (OpenBao: "… is sealed") while sealed.
     var saysSealed: Bool {
         code == 503 && String(decoding: body, as: UTF8.self).lowercased().contains("sealed")
     }
+
+    /// This node cannot serve, but another one of the cluster may: it is sealed or has no active
+    /// node (503, or the health probe's 299), or a proxy in front of it failed (502, 504).
+    var nodeCannotServe: Bool {
+        switch code {
+        case 502, 503, 504: return true
+        case 299: return true
+        default: return false
+        }
+    }
 }
 
 /// A network-level failure: no HTTP answer was received (refused, reset, timeout, TLS).
 struct VaultTransportError: Error, Sendable, CustomStringConvertible {
     let description: String
+    /// True when the request cannot have reached Vault (no connection was made), so sending it
+    /// again elsewhere cannot apply it twice.
+    var neverSent = false
 }
 
-/// Sends requests to one Vault endpoint with a deadline on every request, so a
-/// hung server cannot hang a caller.
+/// Sends requests to the endpoints of one Vault cluster with a deadline on every request, so a
+/// hung server cannot hang a caller. A node that does not answer, or answers that it cannot
+/// serve (sealed, no active node, a proxy's 502/504), is passed over for the next one.
 struct VaultTransport: Sendable {
     let client: HTTPClient
-    /// `scheme://host[:port]`, no trailing slash.
-    let endpoint: String
+    /// `scheme://host[:port]` each, no trailing slash.
+    let endpoints: EndpointFailover
     let namespace: String
     let requestTimeout: TimeAmount
+
+    /// The endpoint, or all of them, for messages.
+    var endpoint: String { endpoints.endpoints.joined(separator: ", ") }
 
     /// Largest body read; a LIST over many keys is the biggest legitimate answer.
     static let maxBodyBytes = 64 << 20
@@ -55,15 +82,51 @@ struct VaultTransport: Sendable {
     ///
     /// - Parameters:
     ///   - query: appended after `?`, already encoded.
-    ///   - withNamespace: false only for `sys/health`, which Vault serves from the root namespace.
+    ///   - namespace: the namespace to send instead of the store's; empty means the root, which
+    ///     `sys/health` needs and a login may ask for.
+    ///   - mayRepeat: false for a write that must not be applied twice: after a timeout it might
+    ///     have been, so it only moves to the next node when it never left.
+    ///   - timeout: the budget for all nodes together.
     func send(
         _ method: HTTPMethod,
         _ location: String,
         query: String = "",
         json body: [UInt8]? = nil,
         token: String?,
-        withNamespace: Bool = true,
+        namespace: String? = nil,
+        mayRepeat: Bool = true,
         timeout: TimeAmount? = nil
+    ) async throws(VaultTransportError) -> VaultResponse {
+        let deadline = NIODeadline.now() + (timeout ?? requestTimeout)
+        do {
+            return try await endpoints.run({ endpoint in
+                try await send(
+                    to: endpoint, method, location, query: query, json: body, token: token,
+                    namespace: namespace ?? self.namespace, deadline: deadline)
+            }, failsOver: { outcome in
+                guard NIODeadline.now() < deadline else { return false }
+                switch outcome {
+                case .success(let response): return response.nodeCannotServe
+                case .failure(let error as VaultTransportError): return mayRepeat || error.neverSent
+                case .failure: return false
+                }
+            })
+        } catch let error as VaultTransportError {
+            throw error
+        } catch {
+            throw VaultTransportError(description: "\(error)")
+        }
+    }
+
+    private func send(
+        to endpoint: String,
+        _ method: HTTPMethod,
+        _ location: String,
+        query: String,
+        json body: [UInt8]?,
+        token: String?,
+        namespace: String,
+        deadline: NIODeadline
     ) async throws(VaultTransportError) -> VaultResponse {
         var url = endpoint + "/v1/" + Self.encodePath(location)
         if !query.isEmpty { url += "?" + query }
@@ -72,7 +135,7 @@ struct VaultTransport: Sendable {
         if let token, !token.isEmpty {
             request.headers.add(name: "X-Vault-Token", value: token)
         }
-        if withNamespace, !namespace.isEmpty {
+        if !namespace.isEmpty {
             request.headers.add(name: "X-Vault-Namespace", value: namespace)
         }
         request.headers.add(name: "X-Vault-Request", value: "true")
@@ -81,11 +144,14 @@ struct VaultTransport: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
+            let response = try await client.execute(request, deadline: deadline)
             let body = try await BackendHTTPClient.collect(response, upTo: Self.maxBodyBytes)
             return VaultResponse(status: response.status, body: body)
         } catch {
-            throw VaultTransportError(description: BackendHTTPClient.describe(error))
+            let text = BackendHTTPClient.describe(error)
+            throw VaultTransportError(
+                description: endpoints.endpoints.count > 1 ? "\(endpoint): \(text)" : text,
+                neverSent: BackendHTTPClient.failedBeforeSending(error))
         }
     }
 

@@ -28,8 +28,10 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("s"), .long], help: "Server URL (default: $KES_SERVER or https://127.0.0.1:7373).")
-    var server: String?
+    @Option(
+        name: [.customShort("s"), .long],
+        help: "Server URL; repeat it or separate URLs by commas to spread the connections over several servers (default: $KES_SERVER or https://127.0.0.1:7373).")
+    var server: [String] = []
 
     @Option(name: .long, help: "Operation: generate, encrypt, decrypt, hmac, status or raw (default: generate; raw when --path is given).")
     var op: BenchOperation?
@@ -112,17 +114,23 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        let serverText = server ?? environment["KES_SERVER"] ?? "https://127.0.0.1:7373"
-        guard let address = ServerAddress(serverText) else { throw ValidationError("invalid server URL '\(serverText)'") }
+        let serverTexts = (server.isEmpty ? [environment["KES_SERVER"] ?? "https://127.0.0.1:7373"] : server)
+            .flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let addresses = try serverTexts.map { text in
+            guard let address = ServerAddress(text) else { throw ValidationError("invalid server URL '\(text)'") }
+            return address
+        }
+        guard let address = addresses.first else { throw ValidationError("no server URL") }
         let (tlsContext, identity) = try ClientTLS.makeContext(credential: credential(environment), insecure: insecure, caFile: ca)
         let threadCount = threads ?? System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threadCount)
         defer { try? group.syncShutdownGracefully() }
 
-        let socketAddress = try SocketAddress.makeAddressResolvingHost(address.host, port: address.port)
-        func plan(_ request: RequestTemplate) -> LoadPlan {
+        let socketAddresses = try addresses.map { try SocketAddress.makeAddressResolvingHost($0.host, port: $0.port) }
+        func plan(_ request: RequestTemplate, server index: Int = 0) -> LoadPlan {
             LoadPlan(
-                address: address, socketAddress: socketAddress, tlsContext: tlsContext, request: request,
+                address: addresses[index], socketAddress: socketAddresses[index], tlsContext: tlsContext,
+                request: request.addressed(to: addresses[index].authority),
                 connections: connections, rate: rate,
                 warmupNanoseconds: Self.nanoseconds(warmup) ?? 0,
                 durationNanoseconds: Self.nanoseconds(duration) ?? 1,
@@ -156,9 +164,10 @@ struct BenchCommand: ParsableCommand {
             request = template(method.map { HTTPMethod(rawValue: $0.uppercased()) } ?? parts.method, parts.path, parts.body)
         }
 
-        let runPlan = plan(request)
-        let outcome = try LoadRun.run(runPlan, group: group)
-        let report = BenchReport(plan: runPlan, operation: operation.rawValue, identity: identity, threads: threadCount, outcome: outcome)
+        let runPlans = addresses.indices.map { plan(request, server: $0) }
+        let outcome = try LoadRun.run(runPlans, group: group)
+        let report = BenchReport(
+            plans: runPlans, operation: operation.rawValue, identity: identity, threads: threadCount, outcome: outcome)
         print(json ? try report.json() : report.text)
     }
 

@@ -52,11 +52,12 @@ struct BenchReport: Codable, Sendable {
         case firstConnectionError = "first_connection_error", latencyMicroseconds = "latency_us"
     }
 
-    init(plan: LoadPlan, operation: String, identity: String?, threads: Int, outcome: LoadRun.Outcome) {
+    init(plans: [LoadPlan], operation: String, identity: String?, threads: Int, outcome: LoadRun.Outcome) {
+        let plan = plans[0]
         let stats = outcome.stats
         let histogram = stats.latencies
         func micros(_ nanoseconds: UInt64) -> Double { (Double(nanoseconds) / 100).rounded() / 10 }
-        server = "https://\(plan.address.authority)"
+        server = plans.map { "https://\($0.address.authority)" }.joined(separator: ",")
         self.operation = operation
         method = plan.request.head.method.rawValue
         path = plan.request.head.uri

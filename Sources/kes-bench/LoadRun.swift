@@ -10,15 +10,17 @@ enum LoadRun {
         let measuredSeconds: Double
     }
 
-    /// Blocks the calling thread (never an event loop) until the run is over.
-    static func run(_ plan: LoadPlan, group: any EventLoopGroup) throws -> Outcome {
+    /// Blocks the calling thread (never an event loop) until the run is over. With several plans
+    /// (one per server, otherwise alike) connection `i` goes to server `i` modulo their number.
+    static func run(_ plans: [LoadPlan], group: any EventLoopGroup) throws -> Outcome {
+        let plan = plans[0]
         var connections: [NIOLoopBound<LoadConnection>] = []
         var primed: [EventLoopFuture<Void>] = []
         var done: [EventLoopFuture<ConnectionStats>] = []
         for index in 0..<plan.connections {
             let eventLoop = group.next()
             let connection = try eventLoop.submit {
-                let connection = LoadConnection(index: index, plan: plan, eventLoop: eventLoop)
+                let connection = LoadConnection(index: index, plan: plans[index % plans.count], eventLoop: eventLoop)
                 connection.connect()
                 return Started(
                     bound: NIOLoopBound(connection, eventLoop: eventLoop),

@@ -5,8 +5,10 @@ import NIOHTTP1
 /// One request, built once and sent unchanged on every connection. The body buffer is shared
 /// copy-on-write, so sending it again costs no copy.
 struct RequestTemplate: Sendable {
-    let head: HTTPRequestHead
+    private(set) var head: HTTPRequestHead
     let body: ByteBuffer?
+    /// A `Host` given with `-H` is sent to every server as it is.
+    private var hostIsFixed = false
 
     init(method: HTTPMethod, path: String, body: [UInt8]?, authority: String, extraHeaders: [(String, String)]) {
         var headers = HTTPHeaders()
@@ -24,6 +26,15 @@ struct RequestTemplate: Sendable {
         }
         self.head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)
         self.body = body.map { ByteBuffer(bytes: $0) }
+        hostIsFixed = extraHeaders.contains { $0.0.lowercased() == "host" }
+    }
+
+    /// The same request for another server: only its `Host` differs.
+    func addressed(to authority: String) -> RequestTemplate {
+        guard !hostIsFixed else { return self }
+        var copy = self
+        copy.head.headers.replaceOrAdd(name: "Host", value: authority)
+        return copy
     }
 
     /// Splits `Name: value` as given to `-H`.

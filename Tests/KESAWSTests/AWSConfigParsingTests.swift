@@ -21,6 +21,12 @@ import Testing
         #expect(endpoint.hostHeader == "secretsmanager.eu-west-1.amazonaws.com")
     }
 
+    @Test func ipv6LiteralKeepsOnePairOfBrackets() throws {
+        let endpoint = try #require(AWSEndpoint("http://[fd00:ec2::254]:8080"))
+        #expect(endpoint.baseURL == "http://[fd00:ec2::254]:8080")
+        #expect(endpoint.host == "fd00:ec2::254")
+    }
+
     @Test func rejectsEmptyAndOtherSchemes() {
         #expect(AWSEndpoint("") == nil)
         #expect(AWSEndpoint("ftp://example.com") == nil)
@@ -31,33 +37,6 @@ import Testing
         #expect(aws.kmsEndpoint(region: "us-east-2").baseURL == "https://kms.us-east-2.amazonaws.com")
         let moto = try #require(AWSEndpoint("http://127.0.0.1:5000"))
         #expect(moto.kmsEndpoint(region: "us-east-1") == moto)
-    }
-}
-
-@Suite struct AWSCredentialsTests {
-    @Test func configWins() {
-        let credentials = AWSCredentials.resolve(
-            accessKey: "AK", secretKey: "SK", sessionToken: "T",
-            environment: ["AWS_ACCESS_KEY_ID": "env", "AWS_SECRET_ACCESS_KEY": "env"])
-        #expect(credentials == AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK", sessionToken: "T"))
-    }
-
-    @Test func environmentIsTheFallback() {
-        let credentials = AWSCredentials.resolve(
-            accessKey: "", secretKey: "", sessionToken: "",
-            environment: ["AWS_ACCESS_KEY_ID": "EAK", "AWS_SECRET_ACCESS_KEY": "ESK", "AWS_SESSION_TOKEN": "ET"])
-        #expect(credentials == AWSCredentials(accessKeyID: "EAK", secretAccessKey: "ESK", sessionToken: "ET"))
-    }
-
-    @Test func halfConfiguredOrMissingIsNil() {
-        #expect(AWSCredentials.resolve(accessKey: "AK", secretKey: "", sessionToken: "", environment: [:]) == nil)
-        #expect(AWSCredentials.resolve(accessKey: "", secretKey: "", sessionToken: "", environment: [:]) == nil)
-    }
-
-    @Test func descriptionHidesSecrets() {
-        let credentials = AWSCredentials(accessKeyID: "AK", secretAccessKey: "very-secret", sessionToken: "tok")
-        #expect(!"\(credentials)".contains("very-secret"))
-        #expect(!"\(credentials)".contains("tok"))
     }
 }
 

@@ -126,9 +126,8 @@ struct AWSSecretsManagerKeyStoreTests {
             let endpoint = try #require(AWSEndpoint(server.endpoint))
             let kms = AWSJSONClient(
                 endpoint: endpoint,
-                signer: SigV4Signer(
-                    credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "x"),
-                    region: "us-east-1", service: "kms"),
+                credentials: StaticCredentialsProvider(AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "x")),
+                region: "us-east-1", service: "kms",
                 targetPrefix: "TrentService")
             let created = try await kms.call("CreateKey", EmptyInput(), returning: KMS.CreateKeyOutput.self)
             let keyID = try #require(created.KeyMetadata?.KeyId)
@@ -219,10 +218,12 @@ struct AWSSecretsManagerKeyStoreTests {
     @Test func startupNeedsCredentials() async throws {
         let config = AWSSecretsManagerConfig(endpoint: "http://127.0.0.1:1", region: "us-east-1")
         await #expect {
-            _ = try await AWSSecretsManagerKeyStore(config: config, logger: Logger(label: "test"), environment: [:])
+            // No instance metadata either: the test must not ask this machine's.
+            _ = try await AWSSecretsManagerKeyStore(
+                config: config, logger: Logger(label: "test"), environment: ["AWS_EC2_METADATA_DISABLED": "true"])
         } throws: { error in
             guard case .failed(let why) = error as? KeyStoreError else { return false }
-            return why.hasPrefix("aws: no credentials")
+            return why.hasPrefix("aws: no credentials: tried config file")
         }
     }
 

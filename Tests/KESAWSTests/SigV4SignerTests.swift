@@ -305,11 +305,13 @@ import Testing
             sessionToken: "session-token")
         let client = AWSJSONClient(
             endpoint: endpoint,
-            signer: SigV4Signer(credentials: credentials, region: "us-east-1", service: "secretsmanager"),
+            credentials: StaticCredentialsProvider(credentials),
+            region: "us-east-1",
+            service: "secretsmanager",
             targetPrefix: "secretsmanager")
         let request = client.signedRequest(
             action: "CreateSecret", body: Array(#"{"Name":"my-key","SecretString":"x"}"#.utf8),
-            date: SigV4SignerTests.date)
+            credentials: credentials, date: SigV4SignerTests.date)
         let (canonical, _) = SigV4Signer.canonicalRequest(
             SigV4Request(
                 method: request.method, path: request.path,

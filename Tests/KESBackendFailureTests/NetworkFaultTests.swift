@@ -32,11 +32,7 @@ struct NetworkFaultTests {
     func openBao(_ fault: NetworkFault) async throws {
         let lab = try #require(NetworkFaultLab.current)
         let address = try #require(lab.vaultAddress)
-        var config = VaultKeyStoreConfig(endpoint: address)
-        config.engine = "secret"
-        config.kvVersion = .v2
-        config.prefix = "kes-\(fault.tag)"
-        config.token = NetworkFaultLab.vaultToken
+        let config = VaultKeyStoreConfig.devSecrets(address, token: NetworkFaultLab.vaultToken, prefix: "kes-\(fault.tag)")
         let store = try await VaultKeyStore(config: config, logger: Logger(label: "netfault"))
         // A Vault create is two calls (read, then write with cas=0); health probes have 5 s.
         let limits = FaultDrill.Limits(createCalls: 2, probeTimeout: .seconds(5))

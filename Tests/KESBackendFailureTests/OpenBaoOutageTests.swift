@@ -19,11 +19,7 @@ import Testing
     }
 
     static func store(port: Int) async throws -> VaultKeyStore {
-        var config = VaultKeyStoreConfig(endpoint: "http://127.0.0.1:\(port)")
-        config.engine = "secret"
-        config.kvVersion = .v2
-        config.prefix = "kes"
-        config.token = token
+        var config = VaultKeyStoreConfig.devSecrets("http://127.0.0.1:\(port)", token: token)
         config.statusPing = .seconds(1)
         return try await VaultKeyStore(config: config, logger: Logger(label: "test"))
     }
@@ -56,11 +52,7 @@ import Testing
         try await withOpenBao(.sealable) { openBao in
             let admin = OpenBaoAdmin(openBao)
             try await admin.must(.POST, "sys/mounts/secret", ["type": "kv", "options": ["version": "2"]])
-            var config = VaultKeyStoreConfig(endpoint: openBao.address)
-            config.engine = "secret"
-            config.kvVersion = .v2
-            config.prefix = "kes"
-            config.token = openBao.rootToken
+            let config = VaultKeyStoreConfig.devSecrets(openBao.address, token: openBao.rootToken)
             let store = try await VaultKeyStore(config: config, logger: Logger(label: "test"))
             let server = try await TestServer(keyStore: store)
             try await withAsyncCleanup {

@@ -57,6 +57,13 @@ import Testing
         #expect(vault.statusPing == .seconds(10))
     }
 
+    @Test func vaultTransitExample() throws {
+        let vault = try #require(try load("vault-transit.yaml").keystore.configuration as? VaultKeyStoreConfig)
+        #expect(vault.transit == .init(engine: "transit", key: "kes-wrap"))
+        #expect(vault.namespace == "team")
+        #expect(vault.approle?.namespace == "/")
+    }
+
     @Test func vaultAppRoleExample() throws {
         let config = try load("vault-kv2-approle.yaml")
         #expect(config.adminIdentity == "disabled")

@@ -50,18 +50,45 @@ import Testing
         }
     }
 
-    /// Backend and policy sections are left to their readers; KES's own files carry keys there
-    /// that swift-kes does not use (vault `transit`).
-    @Test func keyStoreAndPolicySectionsKeepUnknownKeys() {
+    /// Key-store sections, policies, routes and declared keys are fixed too: a key swift-kes does
+    /// not read would change where keys live or who may use them (a misspelt `deny` allows).
+    @Test func nestedSectionsRejectUnknownKeys() {
+        #expect(errorMessage(minimalConfig + "\npolicy: {p: {allow: [/v1/status], denny: [/v1/key/delete/*]}}\n")
+            == "config: server.yaml: policy.p.denny: unknown field; did you mean 'deny'?")
+        #expect(errorMessage(minimalConfig + "\napi: {/v1/ready: {skip_aut: true}}\n")
+            == "config: server.yaml: api./v1/ready.skip_aut: unknown field; did you mean 'skip_auth'?")
+        #expect(errorMessage(minimalConfig + "\nkeys: [{name: k, size: 256}]\n")
+            == "config: server.yaml: keys[0].size: unknown field; expected one of 'name'")
         #expect(errorMessage("""
             admin: {identity: disabled}
-            policy: {p: {allow: [/v1/status], comment: whatever}}
+            policy: {p: {allow: [/v1/status]}}
             keystore:
               vault:
                 endpoint: https://vault:8200
                 token: t
                 status: {ping: 10s}
-                transit: {key: k}
-            """) == nil)
+                transit: {engine: transit, key: k}
+                approle: {namespace: /, id: a, secret: b}
+            """) == "config: server.yaml: keystore.vault: more than one authentication method specified (approle, token)")
+        let vault = "admin: {identity: disabled}\nkeystore:\n  vault:\n    endpoint: https://vault:8200\n    approle: {id: a, secret: b}\n"
+        let cases: [(String, String)] = [
+            (vault + "    verbose: true\n", "keystore.vault.verbose: unknown field; expected one of 'endpoint', "),
+            (vault + "    transit: {key: k, mount: t}\n", "keystore.vault.transit.mount: unknown field; expected one of 'engine', 'key'"),
+            (vault + "    status: {pings: 1s}\n", "keystore.vault.status.pings: unknown field; did you mean 'ping'?"),
+            (vault + "    tls: {ca: a, insecure: true}\n", "keystore.vault.tls.insecure: unknown field; expected one of 'key', 'cert', 'ca'"),
+            ("admin: {identity: disabled}\nkeystore:\n  vault:\n    endpoint: e\n    approle: {id: a, secret: b, namespac: n}\n",
+             "keystore.vault.approle.namespac: unknown field; did you mean 'namespace'?"),
+            ("admin: {identity: disabled}\nkeystore: {fs: {path: /k, mode: 0700}}\n", "keystore.fs.mode: unknown field; expected one of 'path'"),
+            ("admin: {identity: disabled}\nkeystore: {aws: {secretsmanager: {region: r, kms_key: k}}}\n",
+             "keystore.aws.secretsmanager.kms_key: unknown field; did you mean 'kmskey'?"),
+            ("admin: {identity: disabled}\nkeystore: {aws: {secretsmanager: {region: r, credentials: {profile: p}}}}\n",
+             "keystore.aws.secretsmanager.credentials.profile: unknown field; expected one of 'accesskey', 'secretkey', 'token'"),
+            ("admin: {identity: disabled}\nkeystore: {kes: {endpoint: [https://a], tls: {cert: c, key: k, verify: no}}}\n",
+             "keystore.kes.tls.verify: unknown field; expected one of 'key', 'cert', 'ca'"),
+        ]
+        for (yaml, expected) in cases {
+            let message = errorMessage(yaml) ?? "no error"
+            #expect(message.hasPrefix("config: server.yaml: " + expected), "\(message)")
+        }
     }
 }

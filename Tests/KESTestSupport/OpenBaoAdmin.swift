@@ -68,6 +68,11 @@ public struct OpenBaoFixtures: Sendable {
     public let roleID: String
     public let secretID: String
 
+    public init(roleID: String, secretID: String) {
+        self.roleID = roleID
+        self.secretID = secretID
+    }
+
     public static let policyName = "kes"
 
     /// Mounts `kv1/` (K/V v1) and `kv2/` (K/V v2), writes a policy for both, enables

@@ -172,9 +172,13 @@ public final class TestClient: Sendable {
         return tls
     }
 
-    public func request(_ method: HTTPMethod, _ path: String, body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+    /// - Parameter headers: added to the request as given; a name may repeat.
+    public func request(
+        _ method: HTTPMethod, _ path: String, body: String? = nil, bytes: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await http.execute(request, timeout: .seconds(30))

@@ -21,6 +21,8 @@ public struct WireError: Sendable, Hashable, CustomStringConvertible {
     public static let notImplemented = WireError(status: 501, message: "not implemented")
     public static let methodNotAllowed = WireError(status: 405, message: "method not allowed")
     public static let noCertificate = WireError(status: 400, message: "no client certificate is present")
+    public static let tooManyCertificates = WireError(status: 400, message: "too many client certificates are present")
+    public static let invalidCertificate = WireError(status: 400, message: "invalid client certificate")
     public static let bodyTooLarge = WireError(status: 400, message: "http: request body too large")
     public static let hmacUnsupported = WireError(status: 409, message: "key does not support HMAC")
     public static let failedToCreate = WireError(status: 502, message: "bad gateway: failed to create key")

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import NIOTLS
+import X509
 
 /// Asks every connection to finish what it is answering and close: the server is shutting down.
 struct DrainConnection: Sendable {}
@@ -10,9 +11,10 @@ struct DrainConnection: Sendable {}
 /// One per connection: carries out what `ConnectionStateMachine` decides. It reads request
 /// parts, runs routes, writes rendered responses, keeps the idle timer and the route deadlines.
 ///
-/// The caller's identity is computed once per connection, from the certificate the TLS
+/// The peer's identity is computed once per connection, from the certificate the TLS
 /// handshake verified; it cannot change within a connection, and TLS 1.3 session resumption
-/// skips the verify callback, so the handshake result is the only source.
+/// skips the verify callback, so the handshake result is the only source. Each request then
+/// speaks for the peer, or, from a TLS proxy, for the client it forwards (`TLSProxy`).
 ///
 /// It sits right behind NIO's request decoder and writes rendered response bytes itself
 /// (`ResponseEncoding`): one buffer per answer, no response-encoder handler in between.
@@ -31,9 +33,9 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// so that the connection cap never sheds it.
     private let slot: ConnectionRegistry.Slot?
     private var machine = ConnectionStateMachine()
-    private var identity: Identity?
+    /// The connected client: its certificate's identity and its address.
+    private var peer = Caller()
     private var identityResolved = false
-    private var remoteIP: String?
     /// A read the channel asked for while the machine held reads.
     private var readPending = false
     /// Guards `takeQueued` against re-entry from an answer written inside it.
@@ -65,7 +67,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        remoteIP = context.channel.remoteAddress?.ipAddress
+        peer.ip = context.channel.remoteAddress?.ipAddress
         lastActivity = context.eventLoop.now
         scheduleIdleCheck(in: idleTimeout, context: context)
         handshakeDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) {
@@ -149,7 +151,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             if !identityResolved { resolveIdentity(context: context) }
             partialHead = false
-            part = .head(RequestInProgress.intake(head))
+            part = .head(RequestInProgress.intake(head, peer: peer, proxy: self.context.settings.proxy))
         case .body(let chunk):
             part = .body(chunk)
         case .end:
@@ -166,7 +168,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if let tlsError = error as? NIOSSLError, !identityResolved, Self.isWorthLogging(tlsError) {
-            self.context.errorLog.log("http: TLS handshake error from \(remoteIP ?? "unknown"): \(Self.reason(tlsError))")
+            self.context.errorLog.log("http: TLS handshake error from \(peer.ip ?? "unknown"): \(Self.reason(tlsError))")
         }
         context.close(promise: nil)
     }
@@ -218,7 +220,35 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(_ request: RequestInProgress, context: ChannelHandlerContext) {
         guard let route = request.route else { return }
-        let apiRequest = APIRequest(route: route, argument: request.argument, path: request.path, body: request.body, identity: identity)
+        if let forwarded = request.caller.forwardedCertificate, let verifier = self.context.forwardedChainVerifier {
+            verifyForwarded(forwarded, with: verifier, then: request, route: route, context: context)
+            return
+        }
+        run(request, route: route, context: context)
+    }
+
+    /// With `tls.auth: on`, a forwarded certificate must chain to the trusted CAs, as a direct
+    /// client's must at the handshake; KES answers 403 otherwise.
+    private func verifyForwarded(
+        _ certificate: Certificate, with verifier: ForwardedChainVerifier, then request: RequestInProgress, route: Route,
+        context: ChannelHandlerContext
+    ) {
+        let promise = context.eventLoop.makePromise(of: Bool.self)
+        work = Task { promise.succeed(await verifier.accepts(certificate)) }
+        promise.futureResult.assumeIsolated().whenSuccess { trusted in
+            self.work = nil
+            guard context.channel.isActive else { return }
+            if trusted {
+                self.run(request, route: route, context: context)
+            } else {
+                self.perform(self.machine.answerReady(.error(.untrustedForwardedCertificate)), context: context)
+            }
+        }
+    }
+
+    private func run(_ request: RequestInProgress, route: Route, context: ChannelHandlerContext) {
+        let apiRequest = APIRequest(
+            route: route, argument: request.argument, path: request.path, body: request.body, identity: request.caller.identity)
         switch api.handle(apiRequest) {
         case .now(let response):
             perform(machine.answerReady(response), context: context)
@@ -314,7 +344,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.metrics.requestFinished(code: code, duration: elapsed)
         }
         context.audit.record(
-            time: request.arrival, ip: remoteIP, path: String(request.path), identity: identity?.rawValue, code: code, duration: elapsed
+            time: request.arrival, ip: request.caller.ip, path: String(request.path), identity: request.caller.identity?.rawValue,
+            code: code, duration: elapsed
         )
     }
 
@@ -363,6 +394,6 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
               let certificate = tls.peerCertificate,
               let der = try? certificate.toDERBytes()
         else { return }
-        identity = try? Identity(certificateDER: der)
+        peer.identity = try? Identity(certificateDER: der)
     }
 }

@@ -10,6 +10,8 @@ final class RequestInProgress {
     let route: Route?
     let argument: Substring
     let path: Substring
+    /// Who the request speaks for: the peer, or the client a TLS proxy forwarded.
+    let caller: Caller
     /// Set when the request is answered with an error however its body turns out; `close` cuts
     /// the connection after that answer.
     let rejection: (error: RequestError, close: Bool)?
@@ -19,12 +21,13 @@ final class RequestInProgress {
     let arrival: Timestamp
     let started: ContinuousClock.Instant
 
-    init(head: HTTPRequestHead, route: Route?, argument: Substring, path: Substring,
+    init(head: HTTPRequestHead, route: Route?, argument: Substring, path: Substring, caller: Caller,
          rejection: (error: RequestError, close: Bool)?, arrival: Timestamp = .now(), started: ContinuousClock.Instant = .now) {
         self.head = head
         self.route = route
         self.argument = argument
         self.path = path
+        self.caller = caller
         self.rejection = rejection
         self.arrival = arrival
         self.started = started
@@ -37,26 +40,39 @@ final class RequestInProgress {
         head.version == .http1_1 && head.headers.first(name: "expect")?.lowercased() == "100-continue"
     }
 
-    /// Takes a request head apart: path, route, method and announced body size. Pure; it decides
-    /// nothing about the connection.
-    static func intake(_ head: HTTPRequestHead) -> RequestInProgress {
-        let request = classify(head)
+    /// Takes a request head apart: path, route, who it speaks for, method and announced body
+    /// size. Pure; it decides nothing about the connection.
+    /// - Parameters:
+    ///   - peer: the connected client, from its certificate and socket.
+    ///   - proxy: the TLS proxies whose requests speak for another client.
+    static func intake(_ head: HTTPRequestHead, peer: Caller = Caller(), proxy: TLSProxy = TLSProxy()) -> RequestInProgress {
+        let request = classify(head, peer: peer, proxy: proxy)
         if head.version == .http1_1 && !head.headers.contains(name: "host") {
             // HTTP/1.1 requires Host; Go's server, and so KES, refuses a request without it
             // before looking at its path.
             return RequestInProgress(head: head, route: request.route, argument: request.argument, path: request.path,
-                                     rejection: (.badRequest("missing required Host header"), true))
+                                     caller: peer, rejection: (.badRequest("missing required Host header"), true))
         }
         return request
     }
 
-    private static func classify(_ head: HTTPRequestHead) -> RequestInProgress {
+    private static func classify(_ head: HTTPRequestHead, peer: Caller, proxy: TLSProxy) -> RequestInProgress {
         guard let path = decodedPath(head.uri) else {
-            return RequestInProgress(head: head, route: nil, argument: "", path: Substring(head.uri),
+            return RequestInProgress(head: head, route: nil, argument: "", path: Substring(head.uri), caller: peer,
                                      rejection: (.badRequest("invalid URL path"), false))
         }
         guard let (route, argument) = Route.match(path) else {
-            return RequestInProgress(head: head, route: nil, argument: "", path: path, rejection: (.notImplemented, false))
+            return RequestInProgress(head: head, route: nil, argument: "", path: path, caller: peer,
+                                     rejection: (.notImplemented, false))
+        }
+        // KES checks a proxy's request right after routing, before the method: a broken
+        // forwarded certificate is a 400 on every route, `/version` and skipped ones included.
+        let caller: Caller
+        do {
+            caller = try proxy.caller(for: head.headers, peer: peer)
+        } catch {
+            return RequestInProgress(head: head, route: route, argument: argument, path: path, caller: peer,
+                                     rejection: (error, false))
         }
         var rejection: (error: RequestError, close: Bool)?
         if !route.accepts(head.method) {
@@ -64,7 +80,7 @@ final class RequestInProgress {
         } else if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > route.maxBody {
             rejection = (.bodyTooLarge, true)
         }
-        return RequestInProgress(head: head, route: route, argument: argument, path: path, rejection: rejection)
+        return RequestInProgress(head: head, route: route, argument: argument, path: path, caller: caller, rejection: rejection)
     }
 
     /// The URL path without its query, percent-decoded; nil when the encoding is broken.

@@ -50,6 +50,11 @@ struct RequestError: Error, Sendable {
     static let identityNotFound = RequestError(.identityNotFound)
     static let notImplemented = RequestError(.notImplemented)
     static let noCertificate = RequestError(.noCertificate)
+    static let tooManyCertificates = RequestError(.tooManyCertificates)
+    static let invalidCertificate = RequestError(.invalidCertificate)
+    /// A forwarded certificate that does not chain to the trusted CAs: KES answers 403 with an
+    /// empty message.
+    static let untrustedForwardedCertificate = RequestError(status: .forbidden, message: "")
     static let bodyTooLarge = RequestError(.bodyTooLarge)
     static let hmacUnsupported = RequestError(.hmacUnsupported)
     static let failedToCreate = RequestError(.failedToCreate)

@@ -82,7 +82,11 @@ public final class KESServer: Service, Sendable {
 
     public init(configuration: ServerConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         let cache = KeyCache(store: configuration.keyStore, policy: configuration.cachePolicy)
-        self.context = ServerContext(cache: cache, settings: configuration.settings)
+        self.context = ServerContext(
+            cache: cache, settings: configuration.settings,
+            forwardedChains: try ForwardedChainVerifier.make(
+                verifyingClientChains: configuration.tls.verifiesClientChains, clientCAs: configuration.tls.clientCAs,
+                proxy: configuration.settings.proxy))
         self.tls = Mutex(try ServerTLS.makeContext(
             configuration.tls, optionalClientCertificate: configuration.settings.routes.skipsAnyAuth))
         self.verifiesClientChains = configuration.tls.verifiesClientChains
@@ -244,11 +248,14 @@ public final class KESServer: Service, Sendable {
         return slot
     }
 
-    /// Applies new policies, identities, route settings, log switches and TLS certificate. On
-    /// any error the running state stays and the error is thrown.
+    /// Applies new policies, identities, route settings, TLS proxies, log switches and TLS
+    /// certificate. On any error the running state stays and the error is thrown.
     public func reload(settings: ServerSettings, tls: ServerTLSConfiguration, declaredKeys: [String]) throws {
         let newTLS = try ServerTLS.makeContext(tls, optionalClientCertificate: settings.routes.skipsAnyAuth)
-        context.apply(settings.keepingAdminCreation(of: context.settings))
+        // The listener keeps checking chains as it started; forwarded chains are checked alike.
+        let forwardedChains = try ForwardedChainVerifier.make(
+            verifyingClientChains: verifiesClientChains, clientCAs: tls.clientCAs, proxy: settings.proxy)
+        context.apply(settings.keepingAdminCreation(of: context.settings), forwardedChains: forwardedChains)
         self.tls.withLock { $0 = newTLS }
         self.declaredKeys.withLock { $0 = declaredKeys }
     }

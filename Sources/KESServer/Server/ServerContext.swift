@@ -12,8 +12,9 @@ final class ServerContext: Sendable {
     let logger: Logger
     let startedAt: ContinuousClock.Instant
     private let current: Mutex<ServerSettings>
+    private let forwardedChains: Mutex<ForwardedChainVerifier?>
 
-    init(cache: KeyCache, settings: ServerSettings) {
+    init(cache: KeyCache, settings: ServerSettings, forwardedChains: ForwardedChainVerifier? = nil) {
         let startedAt = ContinuousClock.now
         let metrics = ServerMetrics(startedAt: startedAt)
         self.startedAt = startedAt
@@ -23,6 +24,7 @@ final class ServerContext: Sendable {
         self.errorLog = errorLog
         self.audit = AuditLog(stdout: settings.auditToStdout, counter: { metrics.auditEvents.increment() })
         self.current = Mutex(settings)
+        self.forwardedChains = Mutex(forwardedChains)
         self.logger = Logger(label: "kes", factory: { _ in ErrorLogHandler(errorLog: errorLog) })
         audit.stream.onDrop { errorLog.log($0) }
         errorLog.stream.onDrop { errorLog.log($0) }
@@ -32,8 +34,14 @@ final class ServerContext: Sendable {
         current.withLock { $0 }
     }
 
-    func apply(_ settings: ServerSettings) {
+    /// Checks the certificates TLS proxies forward; nil when there is nothing to check.
+    var forwardedChainVerifier: ForwardedChainVerifier? {
+        forwardedChains.withLock { $0 }
+    }
+
+    func apply(_ settings: ServerSettings, forwardedChains: ForwardedChainVerifier?) {
         current.withLock { $0 = settings }
+        self.forwardedChains.withLock { $0 = forwardedChains }
         audit.setStdout(settings.auditToStdout)
         errorLog.setStderr(settings.errorToStderr)
     }

@@ -1,11 +1,14 @@
 import KESCore
 
-/// Everything a reload can change: policies, identities, route settings and log switches.
+/// Everything a reload can change: policies, identities, route settings, TLS proxies and log
+/// switches.
 /// Requests read one immutable snapshot (one retain, not a copy), so a reload never tears a
 /// request in half.
 public final class ServerSettings: Sendable {
     public let policySet: PolicySet
     public let routes: RouteSettings
+    /// `tls.proxy`: whose requests speak for the client whose certificate they forward.
+    public let proxy: TLSProxy
     /// Audit events also go to stdout (`log.audit`).
     public let auditToStdout: Bool
     /// Error events also go to stderr (`log.error`).
@@ -16,17 +19,19 @@ public final class ServerSettings: Sendable {
     let adminCreatedAt: Timestamp
 
     public convenience init(
-        policySet: PolicySet, routes: RouteSettings = RouteSettings(), auditToStdout: Bool = false, errorToStderr: Bool = true
+        policySet: PolicySet, routes: RouteSettings = RouteSettings(), proxy: TLSProxy = TLSProxy(), auditToStdout: Bool = false,
+        errorToStderr: Bool = true
     ) {
         let now = Timestamp.now()
-        self.init(policySet: policySet, routes: routes, auditToStdout: auditToStdout, errorToStderr: errorToStderr,
+        self.init(policySet: policySet, routes: routes, proxy: proxy, auditToStdout: auditToStdout, errorToStderr: errorToStderr,
                   policiesCreatedAt: now, adminCreatedAt: now)
     }
 
-    init(policySet: PolicySet, routes: RouteSettings, auditToStdout: Bool, errorToStderr: Bool,
+    init(policySet: PolicySet, routes: RouteSettings, proxy: TLSProxy, auditToStdout: Bool, errorToStderr: Bool,
          policiesCreatedAt: Timestamp, adminCreatedAt: Timestamp) {
         self.policySet = policySet
         self.routes = routes
+        self.proxy = proxy
         self.auditToStdout = auditToStdout
         self.errorToStderr = errorToStderr
         self.policiesCreatedAt = policiesCreatedAt
@@ -35,7 +40,7 @@ public final class ServerSettings: Sendable {
 
     /// The same settings, with the admin's creation time carried over from a running server.
     func keepingAdminCreation(of running: ServerSettings) -> ServerSettings {
-        ServerSettings(policySet: policySet, routes: routes, auditToStdout: auditToStdout, errorToStderr: errorToStderr,
+        ServerSettings(policySet: policySet, routes: routes, proxy: proxy, auditToStdout: auditToStdout, errorToStderr: errorToStderr,
                        policiesCreatedAt: policiesCreatedAt, adminCreatedAt: running.adminCreatedAt)
     }
 }
