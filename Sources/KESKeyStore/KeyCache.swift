@@ -15,6 +15,10 @@ public final class KeyCache: Sendable {
 
     /// How often `run(logger:)` wakes up to sweep and to see whether a health probe is due.
     static let tick = Duration.milliseconds(250)
+    /// While the store is offline, expiry is suspended (cached keys serve the outage), so its
+    /// return is looked for sooner than the regular health interval: every second of a missed
+    /// return would add a second to how long a key deleted elsewhere keeps working here.
+    static let offlineProbeInterval = Duration.seconds(1)
 
     private struct Entry {
         var key: StoredKey
@@ -104,6 +108,7 @@ public final class KeyCache: Sendable {
     public func create(_ name: String, key: StoredKey) async throws {
         do {
             try await store.create(name, value: key.encoded())
+            markOnline()
         } catch let error as KeyStoreError where error.isOutage {
             markOffline()
             throw error
@@ -114,6 +119,7 @@ public final class KeyCache: Sendable {
     public func delete(_ name: String) async throws {
         defer { evict(name) }
         try await store.delete(name)
+        markOnline()
     }
 
     public func evict(_ name: String) {
@@ -124,7 +130,9 @@ public final class KeyCache: Sendable {
     }
 
     public func list(prefix: String, startingAt start: String = "", limit: Int) async throws -> KeyListPage {
-        try await store.list(prefix: prefix, startingAt: start, limit: limit)
+        let page = try await store.list(prefix: prefix, startingAt: start, limit: limit)
+        markOnline()
+        return page
     }
 
     /// Probes the backend and records whether it is online. Returns the round-trip time.
@@ -192,11 +200,13 @@ public final class KeyCache: Sendable {
 
     /// Runs health probes and expiry sweeps until the task is cancelled.
     public func run(logger: Logger) async {
-        var nextProbe = clock.now
+        var lastProbe: ContinuousClock.Instant?
         while !Task.isCancelled {
-            if clock.now >= nextProbe {
-                nextProbe = clock.now + policy.healthInterval
-                let wasOffline = isOffline
+            let wasOffline = isOffline
+            // Read every pass: a request that ran into an outage between probes shortens the wait.
+            let interval = wasOffline ? min(policy.healthInterval, Self.offlineProbeInterval) : policy.healthInterval
+            if lastProbe.map({ clock.now - $0 >= interval }) ?? true {
+                lastProbe = clock.now
                 do {
                     try await probe()
                 } catch {

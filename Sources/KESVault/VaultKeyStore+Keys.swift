@@ -13,8 +13,9 @@ extension VaultKeyStore {
             throw KeyStoreError.failed("vault: failed to create '\(location)': value is not UTF-8 text")
         }
 
-        // Read first: K/V v1 has no create-if-absent, and a clear "exists" beats a CAS error.
-        let existing = try await send(.GET, location, action: "read")
+        // Read first: K/V v1 has no create-if-absent, and a clear "exists" beats a CAS error. The
+        // active node answers, since a standby may not have seen another server's create yet.
+        let existing = try await send(.GET, location, action: "read", consistent: true)
         switch existing.code {
         case 404:
             break
@@ -35,7 +36,7 @@ extension VaultKeyStore {
         case .v2: try JSONEncoder.kes.encode(VaultKV2Write(options: .init(cas: 0), data: [name: stored]))
         }
         // Sent twice, a create could find its own first write and report "exists".
-        let response = try await send(.PUT, location, json: Array(json), action: "create", mayRepeat: false)
+        let response = try await send(.PUT, location, json: Array(json), action: "create", mayRepeat: false, consistent: true)
         guard response.isSuccess else {
             if layout.version == .v2, response.code == 400, response.failureText.contains("check-and-set") {
                 throw KeyStoreError.keyExists
@@ -47,7 +48,12 @@ extension VaultKeyStore {
     public func get(_ name: String) async throws -> [UInt8] {
         try checkUsable()
         let location = try secretLocation(name)
-        let response = try await send(.GET, location, action: "read")
+        var response = try await send(.GET, location, action: "read")
+        if response.code == 404 {
+            // A standby answers from a copy that trails the active node: ask the active node
+            // before calling a key that another server has just created missing.
+            response = try await send(.GET, location, action: "read", consistent: true)
+        }
         switch response.code {
         case 404:
             throw KeyStoreError.keyNotFound
@@ -71,7 +77,8 @@ extension VaultKeyStore {
         try checkUsable()
         guard VaultLayout.isValidName(name) else { throw KeyStoreError.failed("vault: invalid key name") }
         let location = layout.deleteLocation(name)
-        let response = try await send(.DELETE, location, action: "delete")
+        // Through a standby that has not seen the create yet, a K/V v2 delete can answer 204 and delete nothing.
+        let response = try await send(.DELETE, location, action: "delete", consistent: true)
         guard response.isSuccess || response.code == 404 else {
             throw failure(response, action: "delete", location: location)
         }
@@ -81,7 +88,7 @@ extension VaultKeyStore {
         try checkUsable()
         let location = layout.listLocation
         // GET ?list=true rather than the LIST verb: proxies and load balancers pass it through.
-        let response = try await send(.GET, location + "/", query: "list=true", action: "list")
+        let response = try await send(.GET, location + "/", query: "list=true", action: "list", consistent: true)
         switch response.code {
         case 404:
             return KeyListPage(names: [])
@@ -162,10 +169,11 @@ extension VaultKeyStore {
     /// Sends with the current token; a transport failure becomes `.unreachable`.
     private func send(
         _ method: HTTPMethod, _ location: String, query: String = "", json: [UInt8]? = nil, action: String,
-        mayRepeat: Bool = true
+        mayRepeat: Bool = true, consistent: Bool = false
     ) async throws -> VaultResponse {
         do {
-            return try await transport.send(method, location, query: query, json: json, token: tokens.current, mayRepeat: mayRepeat)
+            return try await transport.send(
+                method, location, query: query, json: json, token: tokens.current, mayRepeat: mayRepeat, consistent: consistent)
         } catch {
             throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): failed to \(action) '\(location)': \(error)")
         }
@@ -208,7 +216,8 @@ extension VaultKeyStore {
         }
         if response.code == 403 { tokens.tokenRejected() }
         let text = "vault: failed to \(action) '\(location)': \(response.failureText)"
-        return response.code == 503 ? .unavailable(text) : .failed(text)
+        // No node could serve (no active node during an election, say): the store is unavailable, not broken.
+        return response.nodeCannotServe ? .unavailable(text) : .failed(text)
     }
 }
 

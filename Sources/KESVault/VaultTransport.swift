@@ -44,11 +44,13 @@ struct VaultResponse: Sendable {
     }
 
     /// This node cannot serve, but another one of the cluster may: it is sealed or has no active
-    /// node (503, or the health probe's 299), or a proxy in front of it failed (502, 504).
+    /// node (503, or the health probe's 299), it is a standby that would send a write to an active
+    /// node that just died (307 to the old address, or 500 "active cluster node not found"), or a
+    /// proxy in front of it failed (502, 504).
     var nodeCannotServe: Bool {
         switch code {
-        case 502, 503, 504: return true
-        case 299: return true
+        case 299, 307, 502, 503, 504: return true
+        case 500: return String(decoding: body, as: UTF8.self).contains("active cluster node not found")
         default: return false
         }
     }
@@ -71,6 +73,7 @@ struct VaultTransport: Sendable {
     let endpoints: EndpointFailover
     let namespace: String
     let requestTimeout: TimeAmount
+    let activeNode = VaultActiveNode()
 
     /// The endpoint, or all of them, for messages.
     var endpoint: String { endpoints.endpoints.joined(separator: ", ") }
@@ -86,6 +89,9 @@ struct VaultTransport: Sendable {
     ///     `sys/health` needs and a login may ask for.
     ///   - mayRepeat: false for a write that must not be applied twice: after a timeout it might
     ///     have been, so it only moves to the next node when it never left.
+    ///   - consistent: true when the answer must reflect every write, also one made a moment ago
+    ///     through another node: the request goes to the active node (`VaultActiveNode`), and to
+    ///     the endpoints as configured only when there is none or it does not answer.
     ///   - timeout: the budget for all nodes together.
     func send(
         _ method: HTTPMethod,
@@ -95,14 +101,29 @@ struct VaultTransport: Sendable {
         token: String?,
         namespace: String? = nil,
         mayRepeat: Bool = true,
+        consistent: Bool = false,
         timeout: TimeAmount? = nil
     ) async throws(VaultTransportError) -> VaultResponse {
         let deadline = NIODeadline.now() + (timeout ?? requestTimeout)
+        let namespace = namespace ?? self.namespace
+        if consistent, let active = await activeNode.address(using: self, deadline: deadline) {
+            do {
+                let response = try await send(
+                    to: active, method, location, query: query, json: body, token: token, namespace: namespace,
+                    deadline: deadline)
+                if !response.nodeCannotServe { return response }
+                activeNode.forget()
+            } catch {
+                activeNode.forget()
+                // Possibly applied there: a write that must not repeat reports the failure.
+                if !mayRepeat && !error.neverSent { throw error }
+            }
+        }
         do {
             return try await endpoints.run({ endpoint in
                 try await send(
                     to: endpoint, method, location, query: query, json: body, token: token,
-                    namespace: namespace ?? self.namespace, deadline: deadline)
+                    namespace: namespace, deadline: deadline)
             }, failsOver: { outcome in
                 guard NIODeadline.now() < deadline else { return false }
                 switch outcome {

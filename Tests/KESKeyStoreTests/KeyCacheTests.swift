@@ -291,6 +291,48 @@ func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         #expect(log.errors.first?.hasPrefix("keystore: test is offline") == true)
     }
 
+    /// Expiry waits while the store is offline, so the return must be seen soon: a request that
+    /// ran into a brief outage marks the store offline between two probes 10 s apart, and before,
+    /// the next regular probe was the first to notice the return. A key deleted elsewhere then
+    /// kept working here for up to expiry + 10 s.
+    @Test func aBriefOutageSeenByARequestIsOverWithinASecondOfItsEnd() async throws {
+        let clock = ManualClock()
+        let store = ControllableStore()
+        let policy = CachePolicy(expiryAny: .seconds(2), expiryUnused: .zero, healthInterval: .seconds(10))
+        let cache = KeyCache(store: store, policy: policy, clock: clock)
+        try await cache.create("k", key: .generate(.aes256, createdBy: "test"))
+        try await cache.create("other", key: .generate(.aes256, createdBy: "test"))
+        _ = try await cache.key("k")
+        func step(_ ticks: Int) async {
+            for _ in 0..<ticks {
+                clock.advance(by: KeyCache.tick)
+                guard await clock.waitForSleepers(1) else {
+                    Issue.record("the cache loop did not go back to sleep")
+                    return
+                }
+            }
+        }
+        let loop = Task { await cache.run(logger: LogRecorder().logger) }
+        #expect(await clock.waitForSleepers(1))
+
+        // A request meets the outage at t = 0.25 s; the store is back at t = 0.5 s.
+        await step(1)
+        store.down.store(true, ordering: .relaxed)
+        await #expect(throws: KeyStoreError.self) { _ = try await cache.key("other") }
+        #expect(cache.isOffline)
+        await step(1)
+        store.down.store(false, ordering: .relaxed)
+        // Seen within a second (4 ticks), not at the next regular probe at t = 10 s.
+        await step(4)
+        #expect(!cache.isOffline)
+        // Loaded at t = 0, so past its 2 s expiry by t = 2 s.
+        await step(3)
+        #expect(!cache.isCached("k"))
+
+        loop.cancel()
+        await loop.value
+    }
+
     @Test func corruptValueIsAFailureNotACrash() async throws {
         let store = ControllableStore()
         try await store.inner.create("bad", value: Array("not a key".utf8))

@@ -52,4 +52,24 @@ struct VaultEndpointFailoverTests {
         #expect(error?.description.contains(config.endpoints[0]) == true)
         #expect(error?.description.contains(config.endpoints[1]) == true)
     }
+
+    @Test("the active node comes from sys/leader only in a cluster")
+    func leaderAddress() {
+        func answer(_ json: String) -> VaultResponse { VaultResponse(status: .ok, body: Array(json.utf8)) }
+        #expect(VaultActiveNode.leaderAddress(in: answer(#"{"ha_enabled":true,"is_self":false,"leader_address":"https://bao-0:8200/"}"#))
+            == "https://bao-0:8200")
+        #expect(VaultActiveNode.leaderAddress(in: answer(#"{"ha_enabled":false,"leader_address":""}"#)) == nil)
+        #expect(VaultActiveNode.leaderAddress(in: answer(#"{"ha_enabled":true,"leader_address":""}"#)) == nil)
+    }
+
+    @Test("answers that mean another node may serve")
+    func nodeCannotServe() {
+        func answer(_ code: UInt, _ body: String = "") -> VaultResponse { VaultResponse(status: .init(statusCode: Int(code)), body: Array(body.utf8)) }
+        #expect(answer(307).nodeCannotServe)
+        #expect(answer(503, #"{"errors":["Vault is sealed"]}"#).nodeCannotServe)
+        #expect(answer(500, #"{"errors":["local node not active but active cluster node not found"]}"#).nodeCannotServe)
+        #expect(!answer(500, #"{"errors":["internal error"]}"#).nodeCannotServe)
+        #expect(!answer(404).nodeCannotServe)
+        #expect(!answer(400).nodeCannotServe)
+    }
 }
