@@ -30,18 +30,20 @@ public enum BackendHTTPClient {
     /// One line for a failed exchange, naming timeouts and TLS failures as such. AsyncHTTPClient's
     /// and NIOSSL's errors never include request headers or bodies, so no credential leaks here.
     public static func describe(_ error: any Error) -> String {
+        if isTimeout(error) { return "request timed out (\(error))" }
         if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return "request timed out (\(error))"
-            default:
-                return "\(error)"
-            }
+            return "\(error)"
         }
         if let error = error as? NIOSSLError {
             return "TLS: \(error)"
         }
         return String(describing: error)
+    }
+
+    /// True when the exchange ran out of time rather than being refused or reset.
+    public static func isTimeout(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return false }
+        return [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error)
     }
 
     /// True when `error` happened while connecting, so the request never left: it can be sent

@@ -12,19 +12,24 @@ import Synchronization
 /// answer must reflect every write go to the active node instead.
 final class VaultActiveNode: Sendable {
     private struct Learned {
-        /// nil when the server is not part of a cluster (or names no active node).
+        /// nil when the server is not part of a cluster (or names no active node), or when the
+        /// address it named could not be reached.
         let address: String?
-        let at: NIODeadline
+        let until: NIODeadline
     }
 
     private let learned = Mutex<Learned?>(nil)
     /// A leader change is noticed by the failed request that follows it, so this only bounds
     /// how often `sys/leader` is asked while all is well.
     static let lifetime = TimeAmount.seconds(5)
+    /// An active node that cannot be reached from here (its advertised `api_addr` may be an
+    /// address only the cluster uses) is left alone this long, so requests do not each wait for
+    /// it to time out first.
+    static let unreachableLifetime = TimeAmount.seconds(30)
 
     /// The active node's `scheme://host:port`, or nil to use the configured endpoints as they are.
     func address(using transport: VaultTransport, deadline: NIODeadline) async -> String? {
-        if let known = learned.withLock({ $0 }), NIODeadline.now() - known.at < Self.lifetime {
+        if let known = learned.withLock({ $0 }), NIODeadline.now() < known.until {
             return known.address
         }
         let address: String?
@@ -36,13 +41,19 @@ final class VaultActiveNode: Sendable {
             // Nothing learned: the request itself will find out what is reachable.
             return nil
         }
-        learned.withLock { $0 = Learned(address: address, at: .now()) }
+        learned.withLock { $0 = Learned(address: address, until: .now() + Self.lifetime) }
         return address
     }
 
-    /// Called when the active node did not answer as one: the next request asks again.
+    /// Called when the active node answered that it cannot serve, or refused the connection (a
+    /// leader change): the next request asks again.
     func forget() {
         learned.withLock { $0 = nil }
+    }
+
+    /// Called when the active node did not answer in time.
+    func unreachable() {
+        learned.withLock { $0 = Learned(address: nil, until: .now() + Self.unreachableLifetime) }
     }
 
     static func leaderAddress(in response: VaultResponse) -> String? {

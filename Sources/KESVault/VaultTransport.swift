@@ -62,6 +62,8 @@ struct VaultTransportError: Error, Sendable, CustomStringConvertible {
     /// True when the request cannot have reached Vault (no connection was made), so sending it
     /// again elsewhere cannot apply it twice.
     var neverSent = false
+    /// True when the node did not answer in time, as opposed to refusing or resetting at once.
+    var timedOut = false
 }
 
 /// Sends requests to the endpoints of one Vault cluster with a deadline on every request, so a
@@ -114,7 +116,8 @@ struct VaultTransport: Sendable {
                 if !response.nodeCannotServe { return response }
                 activeNode.forget()
             } catch {
-                activeNode.forget()
+                // A refused connection costs nothing to find out again; a timeout does.
+                if error.timedOut { activeNode.unreachable() } else { activeNode.forget() }
                 // Possibly applied there: a write that must not repeat reports the failure.
                 if !mayRepeat && !error.neverSent { throw error }
             }
@@ -172,7 +175,8 @@ struct VaultTransport: Sendable {
             let text = BackendHTTPClient.describe(error)
             throw VaultTransportError(
                 description: endpoints.endpoints.count > 1 ? "\(endpoint): \(text)" : text,
-                neverSent: BackendHTTPClient.failedBeforeSending(error))
+                neverSent: BackendHTTPClient.failedBeforeSending(error),
+                timedOut: BackendHTTPClient.isTimeout(error))
         }
     }
 
