@@ -262,7 +262,10 @@ let package = Package(
         // The cache under failure: a real server over a real OpenBao or moto that is stopped and restarted.
         .testTarget(
             name: "KESBackendFailureTests",
-            dependencies: ["KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESChainStore", "KESConfig", "KESKeyStore", "KESCore", "KESTLS"]
+            dependencies: [
+                "KESTestSupport", "KESServer", "KESVault", "KESAWS", "KESChainStore", "KESConfig", "KESKeyStore", "KESCore", "KESTLS",
+                "KESClient",
+            ]
         ),
         .testTarget(
             name: "KESClientTests",
