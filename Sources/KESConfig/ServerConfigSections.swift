@@ -115,8 +115,8 @@ extension ConfigReader {
         let log = try section(field)
         try rejectUnknownKeys(log, known: ["error", "audit"])
         return LogConfig(
-            error: try onOff(log.child("error")) ?? true,
-            audit: try onOff(log.child("audit")) ?? false
+            error: try logSwitch(log.child("error"), eventLevel: .error) ?? true,
+            audit: try logSwitch(log.child("audit"), eventLevel: .info) ?? false
         )
     }
 

@@ -128,11 +128,21 @@ import Testing
             == "config: server.yaml: keys: expected a list of {name: …}; the key store is configured under 'keystore:'")
     }
 
-    @Test func logValues() {
+    @Test func logValues() throws {
         #expect(errorMessage(minimalConfig + "\nlog:\n  error: verbose\n")
-            == "config: server.yaml: log.error: invalid value \"verbose\": expected on or off")
-        #expect(errorMessage(minimalConfig + "\nlog:\n  audit: 1\n")
-            == "config: server.yaml: log.audit: invalid value \"1\": expected on or off")
+            == "config: server.yaml: log.error: invalid value \"verbose\": expected on, off or a log level (debug, info, warn, error)")
+        #expect(errorMessage(minimalConfig + "\nlog:\n  audit: info+x\n") != nil)
+        // Current KES writes levels: a log is on when its events (errors at ERROR, audit at INFO) pass the level.
+        func log(_ error: String, _ audit: String) throws -> (Bool, Bool) {
+            let config = try parse(minimalConfig + "\nlog: {error: \"\(error)\", audit: \"\(audit)\"}\n")
+            return (config.log.error, config.log.audit)
+        }
+        #expect(try log("warn", "info") == (true, true))
+        #expect(try log("ERROR", "debug") == (true, true))
+        #expect(try log("error+1", "warn") == (false, false))
+        #expect(try log("on", "INFO+2") == (true, false))
+        #expect(try log("8", "0") == (true, true))
+        #expect(try log("off", "1") == (false, false))
     }
 
     @Test func tlsAuthValue() {
