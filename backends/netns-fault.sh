@@ -6,6 +6,7 @@
 #                                                 NETNS=, HOST_IF=, HOST_ADDR=, NS_ADDR=
 #   backends/netns-fault.sh exec NAME CMD [ARG…]  run CMD inside NAME with BACKEND_HOST=NS_ADDR;
 #                                                 a CMD naming a script in backends/ runs that script
+#   backends/netns-fault.sh alias NAME            give NAME a second address; prints ALIAS_ADDR=
 #   backends/netns-fault.sh delay NAME 2000ms     hold every host→namespace packet that long
 #   backends/netns-fault.sh loss NAME 30%         drop that share of host→namespace packets
 #   backends/netns-fault.sh reset NAME            answer every host→namespace TCP segment with a RST
@@ -13,11 +14,19 @@
 #   backends/netns-fault.sh heal NAME             remove the current fault
 #   backends/netns-fault.sh show NAME             print the state and the fault rules
 #   backends/netns-fault.sh down NAME             stop what runs inside, remove rules, veth, namespace
+#   (delay, loss, reset and blackhole take an optional trailing `--addr ADDR`: then only packets
+#   to that one namespace address, and for blackhole from it, are disturbed, e.g. the alias's)
 #
 # NAME is 1-12 lowercase letters or digits. Each namespace gets its own /30 out of 10.203.0.0/16
 # (host .1, namespace .2), picked under a lock, so parallel test runs do not collide. The faults
 # act on the host side only (iptables chains jumped to from OUTPUT -o HOST_IF and INPUT -i HOST_IF),
 # so nothing else on the machine is affected, and a new fault replaces the previous one.
+#
+# `alias` puts a second address, ALIAS_ADDR (10.204.X.Y for NS_ADDR 10.203.X.Y, so unique per
+# namespace as the /30 is), on the namespace's end of the veth as a /32, and routes it on the host
+# via NS_ADDR over the same veth (a /30 has no third usable address). Servers listening on 0.0.0.0
+# inside answer on both; with `--addr ALIAS_ADDR` a fault hits the clients that use the alias and
+# leaves those that use NS_ADDR alone. It is idempotent and prints ALIAS_ADDR= again.
 #
 # Why not tc netem: many kernels (this project's CI VM among them) are built without sch_netem.
 # iptables is there wherever netfilter is: loss uses the `statistic` match, delay the NFQUEUE
@@ -33,7 +42,7 @@ self="$here/$(basename -- "$0")"
 state_root=${KES_NETNS_STATE_DIR:-/run/kes-netns-fault}
 
 usage() {
-    sed -n '4,15p' "$self" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,18p' "$self" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -187,6 +196,41 @@ down() {
     rm -rf "$state"
 }
 
+# Adds the second address (see the header) unless it is there already, under the same lock as
+# `up`, and records it as ALIAS_ADDR in the state.
+add_alias() {
+    load_state
+    exec 9>"$state_root/.lock"
+    flock -w 10 9 || die "could not lock $state_root/.lock"
+    if [ -z "${ALIAS_ADDR:-}" ]; then
+        ALIAS_ADDR="10.204.${NS_ADDR#10.203.}"
+        ! ip -4 -o addr show | awk -v a="$ALIAS_ADDR" '{split($4, p, "/")} p[1] == a {f = 1} END {exit !f}' \
+            || die "address $ALIAS_ADDR is already in use on this host"
+        ip netns exec "$NETNS" ip addr add "$ALIAS_ADDR/32" dev "$NS_IF"
+        ip route add "$ALIAS_ADDR/32" via "$NS_ADDR" dev "$HOST_IF" src "$HOST_ADDR"
+        echo "ALIAS_ADDR=$ALIAS_ADDR" >>"$state/env"
+    fi
+    exec 9>&-
+    echo "ALIAS_ADDR=$ALIAS_ADDR"
+}
+
+# Reads an optional trailing `--addr ADDR` from the fault's arguments: sets `args` to the rest and
+# `only_out`/`only_in` to the iptables matches for traffic to and from ADDR (empty without it).
+#   fault_arguments ARG…
+fault_arguments() {
+    args=("$@")
+    only_out=()
+    only_in=()
+    local count=${#args[@]}
+    if [ "$count" -ge 2 ] && [ "${args[$((count - 2))]}" = "--addr" ]; then
+        local addr=${args[$((count - 1))]}
+        [[ "$addr" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "--addr takes an IPv4 address, not '$addr'"
+        only_out=(-d "$addr")
+        only_in=(-s "$addr")
+        args=("${args[@]:0:$((count - 2))}")
+    fi
+}
+
 watch() {
     # shellcheck source=lib.sh
     . "$here/lib.sh"
@@ -219,7 +263,13 @@ case "$command" in
         export BACKEND_HOST=$NS_ADDR
         exec ip netns exec "$NETNS" "$@"
         ;;
+    alias)
+        [ "$#" -eq 0 ] || usage
+        add_alias
+        ;;
     delay)
+        fault_arguments "$@"
+        set -- "${args[@]}"
         [ "$#" -eq 1 ] || usage
         load_state
         case "$1" in
@@ -242,35 +292,39 @@ case "$command" in
         done
         [ -s "$state/delay.ready" ] || die "the delayer did not bind queue $QUEUE within 5 s"
         # --queue-bypass: should the delayer die, packets pass instead of vanishing.
-        ipt -A "$chain_out" -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
+        ipt -A "$chain_out" "${only_out[@]}" -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
         ;;
     loss)
+        fault_arguments "$@"
+        set -- "${args[@]}"
         [ "$#" -eq 1 ] || usage
         load_state
         percent=${1%\%}
         [[ "$percent" =~ ^[0-9]+$ ]] && [ "$percent" -le 100 ] || die "loss must look like 30%, not '$1'"
         heal
         if [ "$percent" -ge 100 ]; then
-            ipt -A "$chain_out" -j DROP
+            ipt -A "$chain_out" "${only_out[@]}" -j DROP
         elif [ "$percent" -gt 0 ]; then
-            ipt -A "$chain_out" -m statistic --mode random --probability "$(printf '0.%02d' "$percent")" -j DROP
+            ipt -A "$chain_out" "${only_out[@]}" -m statistic --mode random --probability "$(printf '0.%02d' "$percent")" -j DROP
         fi
         ;;
     reset)
-        [ "$#" -eq 0 ] || usage
+        fault_arguments "$@"
+        [ "${#args[@]}" -eq 0 ] || usage
         load_state
         heal
         # Connects fail with "connection refused", open connections with "connection reset".
-        ipt -A "$chain_out" -p tcp -j REJECT --reject-with tcp-reset
+        ipt -A "$chain_out" "${only_out[@]}" -p tcp -j REJECT --reject-with tcp-reset
         ;;
     blackhole)
-        [ "$#" -eq 0 ] || usage
+        fault_arguments "$@"
+        [ "${#args[@]}" -eq 0 ] || usage
         load_state
         heal
         # Both ways: no answer ever comes back, and nothing sent during the fault reaches the
         # store either, so a request cut off by the fault has not half-happened there.
-        ipt -A "$chain_out" -j DROP
-        ipt -A "$chain_in" -j DROP
+        ipt -A "$chain_out" "${only_out[@]}" -j DROP
+        ipt -A "$chain_in" "${only_in[@]}" -j DROP
         ;;
     heal)
         [ "$#" -eq 0 ] || usage

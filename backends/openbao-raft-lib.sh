@@ -35,8 +35,12 @@ raft_node_addr() {
 #                                          requests without X-Vault-Index/-Inconsistent forwarded
 #   OPENBAO_RAFT_MAX_INDEX_WAIT=DURATION   listener consistency_max_index_wait (X-Vault-Inconsistent:
 #                                          await-state holds a request up to this long)
+#   OPENBAO_RAFT_LISTEN=ADDR               the API listener binds ADDR (e.g. 0.0.0.0, every address of
+#                                          a network namespace) instead of the host; api_addr and
+#                                          the cluster listener keep BACKEND_HOST (127.0.0.1)
 raft_write_config() {
     local dir="$1" n="$2" api="$3" cluster="$4" host="${BACKEND_HOST:-127.0.0.1}"
+    local listen="${OPENBAO_RAFT_LISTEN:-$host}"
     local listener_extra="" global_extra=""
     [ "${OPENBAO_RAFT_MISSING_HEADER_FORWARD:-0}" = "1" ] && listener_extra+=$'\n  consistency_missing_header_forward = true'
     [ -n "${OPENBAO_RAFT_MAX_INDEX_WAIT:-}" ] && listener_extra+=$'\n  consistency_max_index_wait = "'"$OPENBAO_RAFT_MAX_INDEX_WAIT"'"'
@@ -52,7 +56,7 @@ storage "raft" {
   autopilot_update_interval    = "250ms"
 }
 listener "tcp" {
-  address         = "$host:$api"
+  address         = "$listen:$api"
   cluster_address = "$host:$cluster"
   tls_disable     = true$listener_extra
 }

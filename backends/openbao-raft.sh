@@ -32,7 +32,9 @@
 # Stop all three:         backends/openbao-raft-stop.sh DIR  (or stop.sh DIR/nodeN/openbao.pid)
 # With BACKEND_OWNER_PID=PID (the Swift tests pass their own PID) a detached
 # backends/watchdog.sh per node stops the nodes once process PID is gone, e.g. crashed.
-# With BACKEND_HOST=ADDR the nodes listen on ADDR instead of 127.0.0.1.
+# With BACKEND_HOST=ADDR the nodes listen on ADDR instead of 127.0.0.1. OPENBAO_RAFT_LISTEN=0.0.0.0
+# makes the API listeners accept connections on every address (e.g. a network namespace's second
+# address, netns-fault.sh alias) while api_addr and cluster_addr keep naming BACKEND_HOST.
 #
 # Settings (environment; written into the configs, so openbao-raft-node.sh keeps them):
 #   OPENBAO_RAFT_DISABLE_STANDBY_READS=1   standbys forward every request to the active node

@@ -85,8 +85,9 @@ public struct AWSCredentialChain: Sendable {
         throw AWSCredentialsError("tried " + tried.joined(separator: "; "))
     }
 
-    /// Runs one networked link: nil setup means not configured, a failed setup or fetch is
-    /// noted in `tried`, and cancellation ends the whole search.
+    /// Runs one networked link: nil setup means not configured and the search goes on. A link
+    /// that is configured but fails ends the search with that failure, as the SDKs' chains do: a
+    /// passing STS hiccup on EKS must not settle the server on the node's instance role for good.
     private func link<Setup>(
         _ name: String,
         _ setup: Result<Setup, AWSCredentialsError>?,
@@ -99,6 +100,7 @@ public struct AWSCredentialChain: Sendable {
             tried.append("\(name): \(notSet)")
         case .failure(let why):
             tried.append("\(name): \(why)")
+            throw AWSCredentialsError("tried " + tried.joined(separator: "; "))
         case .success(let setup):
             do {
                 return try await body(setup)
@@ -106,6 +108,7 @@ public struct AWSCredentialChain: Sendable {
                 throw error
             } catch {
                 tried.append("\(name): \(error)")
+                throw AWSCredentialsError("tried " + tried.joined(separator: "; "))
             }
         }
         return nil

@@ -30,8 +30,10 @@ public final class EndpointFailover: Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            if offset == count - 1 || !failsOver(outcome) {
-                if case .success = outcome { preferred.store(index, ordering: .relaxed) }
+            let moveOn = failsOver(outcome)
+            if offset == count - 1 || !moveOn {
+                // Only a node that served becomes the first to ask, not the last one that refused.
+                if case .success = outcome, !moveOn { preferred.store(index, ordering: .relaxed) }
                 break
             }
         }

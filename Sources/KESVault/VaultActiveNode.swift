@@ -26,6 +26,8 @@ final class VaultActiveNode: Sendable {
     /// address only the cluster uses) is left alone this long, so requests do not each wait for
     /// it to time out first.
     static let unreachableLifetime = TimeAmount.seconds(30)
+    /// After `sys/leader` itself failed.
+    static let failedLookupLifetime = TimeAmount.seconds(1)
 
     /// The active node's `scheme://host:port`, or nil to use the configured endpoints as they are.
     func address(using transport: VaultTransport, deadline: NIODeadline) async -> String? {
@@ -38,7 +40,8 @@ final class VaultActiveNode: Sendable {
                 .GET, "sys/leader", token: nil, namespace: "", timeout: deadline - NIODeadline.now())
             address = response.isSuccess ? Self.leaderAddress(in: response) : nil
         } catch {
-            // Nothing learned: the request itself will find out what is reachable.
+            // Nothing learned, and asking again at once would only spend the next request's budget.
+            learned.withLock { $0 = Learned(address: nil, until: .now() + Self.failedLookupLifetime) }
             return nil
         }
         learned.withLock { $0 = Learned(address: address, until: .now() + Self.lifetime) }

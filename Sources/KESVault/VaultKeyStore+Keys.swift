@@ -147,7 +147,7 @@ extension VaultKeyStore {
                 throw KeyStoreError.unavailable("vault: key store is sealed")
             }
             let text = "\(lead): \(response.failureText)"
-            throw response.code == 503 ? KeyStoreError.unavailable(text) : KeyStoreError.failed(text)
+            throw response.nodeCannotServe ? KeyStoreError.unavailable(text) : KeyStoreError.failed(text)
         }
         return response
     }

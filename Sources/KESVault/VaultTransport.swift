@@ -3,6 +3,7 @@ import Foundation
 import KESHTTPBackend
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One answer from Vault: the status and the (size-limited) body.
 struct VaultResponse: Sendable {
@@ -47,6 +48,12 @@ struct VaultResponse: Sendable {
     /// node (503, or the health probe's 299), it is a standby that would send a write to an active
     /// node that just died (307 to the old address, or 500 "active cluster node not found"), or a
     /// proxy in front of it failed (502, 504).
+    /// A "cannot serve" that a node gives before acting on the request, so a write that must
+    /// not be applied twice may still go to the next node; a 502/504 from a proxy may not be one.
+    var certainlyNotApplied: Bool {
+        nodeCannotServe && code != 502 && code != 504
+    }
+
     var nodeCannotServe: Bool {
         switch code {
         case 299, 307, 502, 503, 504: return true
@@ -112,9 +119,11 @@ struct VaultTransport: Sendable {
             do {
                 let response = try await send(
                     to: active, method, location, query: query, json: body, token: token, namespace: namespace,
-                    deadline: deadline)
+                    deadline: attemptDeadline(deadline, nodesLeft: endpoints.endpoints.count + 1, mayRepeat: mayRepeat))
                 if !response.nodeCannotServe { return response }
                 activeNode.forget()
+                // A proxy's 502/504 may come after it passed the write on.
+                if !mayRepeat && !response.certainlyNotApplied { return response }
             } catch {
                 // A refused connection costs nothing to find out again; a timeout does.
                 if error.timedOut { activeNode.unreachable() } else { activeNode.forget() }
@@ -122,15 +131,17 @@ struct VaultTransport: Sendable {
                 if !mayRepeat && !error.neverSent { throw error }
             }
         }
+        let tried = Atomic<Int>(0)
         do {
             return try await endpoints.run({ endpoint in
-                try await send(
+                let nodesLeft = endpoints.endpoints.count - tried.add(1, ordering: .relaxed).oldValue
+                return try await send(
                     to: endpoint, method, location, query: query, json: body, token: token,
-                    namespace: namespace, deadline: deadline)
+                    namespace: namespace, deadline: attemptDeadline(deadline, nodesLeft: nodesLeft, mayRepeat: mayRepeat))
             }, failsOver: { outcome in
                 guard NIODeadline.now() < deadline else { return false }
                 switch outcome {
-                case .success(let response): return response.nodeCannotServe
+                case .success(let response): return mayRepeat ? response.nodeCannotServe : response.certainlyNotApplied
                 case .failure(let error as VaultTransportError): return mayRepeat || error.neverSent
                 case .failure: return false
                 }
@@ -141,6 +152,20 @@ struct VaultTransport: Sendable {
             throw VaultTransportError(description: "\(error)")
         }
     }
+
+    /// A hung node would take the whole budget and leave none for the others, so a node that is
+    /// not the last gets half of what is left, but at least `minimumAttempt`: a cluster that is
+    /// slow everywhere (a WAN, a 2 s latency) must still be able to answer. A write that must not
+    /// repeat gets all of it: after a timeout it could not go elsewhere anyway.
+    private func attemptDeadline(_ deadline: NIODeadline, nodesLeft: Int, mayRepeat: Bool) -> NIODeadline {
+        guard mayRepeat, nodesLeft > 1 else { return deadline }
+        let now = NIODeadline.now()
+        let share = max(TimeAmount.nanoseconds((deadline - now).nanoseconds / 2), Self.minimumAttempt)
+        return min(deadline, now + share)
+    }
+
+    /// The least time a node that is not the last gets before the next one is tried.
+    static let minimumAttempt = TimeAmount.seconds(4)
 
     private func send(
         to endpoint: String,

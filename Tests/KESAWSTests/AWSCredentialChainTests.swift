@@ -72,14 +72,17 @@ import Testing
         }
     }
 
-    @Test func aConfiguredLinkThatFailsFallsThroughToTheNext() async throws {
+    /// A link that is configured but fails ends the search, as the SDKs' chains do: on EKS a
+    /// passing STS failure must not leave the server running as the node's instance role.
+    @Test func aConfiguredLinkThatFailsEndsTheSearch() async throws {
         try await LocalHTTPResponder.start { _ in .init(200, ChainTest.json("CONTAINER-ID")) }.run { responder in
             let environment = ChainTest.environment([
                 "AWS_WEB_IDENTITY_TOKEN_FILE": "/nonexistent/token", "AWS_ROLE_ARN": "arn:r",
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI": responder.url + "/c",
             ])
-            let resolved = try await ChainTest.chain(environment).resolve()
-            #expect(resolved.source == "the container endpoint \(responder.url)")
+            let error = await #expect(throws: AWSCredentialsError.self) { _ = try await ChainTest.chain(environment).resolve() }
+            #expect(error?.description.hasSuffix("; web identity: cannot read the token file /nonexistent/token") == true, "\(String(describing: error))")
+            #expect(responder.requests.count == 0, "the container endpoint is never asked")
         }
     }
 
@@ -91,8 +94,7 @@ import Testing
             let closedPort = try await LocalHTTPResponder.start { _ in .init(500) }.run { $0.port }
             let environment = ChainTest.environment([
                 "AWS_SECRET_ACCESS_KEY": "env-secret-value",
-                "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:r", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:\(closedPort)",
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.1.2.3/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-value",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-value",
                 "AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(closedPort)",
             ])
             let started = ContinuousClock.now
@@ -104,15 +106,25 @@ import Testing
                 "tried config file: no credentials.accesskey",
                 "; environment: AWS_SECRET_ACCESS_KEY set without AWS_ACCESS_KEY_ID",
                 "; shared files: no /nonexistent/kes-aws-test-home/.aws/credentials, no /nonexistent/kes-aws-test-home/.aws/config",
-                "; web identity: STS http://127.0.0.1:\(closedPort): ",
-                "; container endpoint: AWS_CONTAINER_CREDENTIALS_FULL_URI over http must name a loopback or the ECS/EKS address, not 10.1.2.3",
+                "; web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set",
+                "; container endpoint: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set",
                 "; instance metadata: instance metadata http://127.0.0.1:\(closedPort): ",
             ] {
                 #expect(text.contains(part), "missing '\(part)' in: \(text)")
             }
-            for secret in ["env-secret-value", "jwt-secret-value", "container-secret-value"] {
+            for secret in ["env-secret-value", "container-secret-value"] {
                 #expect(!text.contains(secret))
             }
+
+            // A configured web identity whose STS refuses: named, and its token nowhere.
+            var withWebIdentity = environment
+            withWebIdentity["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile
+            withWebIdentity["AWS_ROLE_ARN"] = "arn:r"
+            withWebIdentity["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:\(closedPort)"
+            let stsError = await #expect(throws: AWSCredentialsError.self) { _ = try await ChainTest.chain(withWebIdentity).resolve() }
+            let stsText = try #require(stsError?.description)
+            #expect(stsText.contains("; web identity: STS http://127.0.0.1:\(closedPort): "), "\(stsText)")
+            #expect(!stsText.contains("jwt-secret-value"))
         }
     }
 

@@ -682,7 +682,7 @@ extension AbuseCatalogue {
             .fail(400, Text.bodyTooLarge, closes: true)),
         abuse(
             .body, "Content-Length on a route that takes no body",
-            raw("PUT /v1/key/create/with-body HTTP/1.1\r\nHost: kes\r\nContent-Length: 2\r\n\r\n"),
+            raw("DELETE /v1/key/delete/with-body HTTP/1.1\r\nHost: kes\r\nContent-Length: 2\r\n\r\n"),
             .fail(400, Text.bodyTooLarge, closes: true)),
         // Exactly at the limit is still served; blank space reads as an empty object.
         abuse(

@@ -130,9 +130,21 @@ public final class NetworkNamespace: Sendable {
             environment: environment)
     }
 
-    /// Replaces whatever fault is on with `fault`.
-    public func apply(_ fault: NetworkFault) async throws {
-        _ = try await Self.script([fault.arguments[0], name] + fault.arguments.dropFirst())
+    /// Replaces whatever fault is on with `fault`; with `address`, only traffic to and from that
+    /// one namespace address (e.g. `addAlias()`'s) is disturbed (`--addr`).
+    public func apply(_ fault: NetworkFault, only address: String? = nil) async throws {
+        let only = address.map { ["--addr", $0] } ?? []
+        _ = try await Self.script([fault.arguments[0], name] + fault.arguments.dropFirst() + only)
+    }
+
+    /// Gives the namespace a second address (`netns-fault.sh alias`), routed over the same veth:
+    /// servers inside that listen on 0.0.0.0 answer on it too, and `apply(_:only:)` can break the
+    /// path through it alone. Returns the address; asking again returns the same one.
+    public func addAlias() async throws -> String {
+        guard let alias = try await Self.script(["alias", name])["ALIAS_ADDR"] else {
+            throw Failure(description: "netns-fault.sh alias printed no ALIAS_ADDR")
+        }
+        return alias
     }
 
     /// Takes the current fault off.

@@ -19,7 +19,8 @@ import Darwin
 /// watchdogs (`BACKEND_OWNER_PID`) stop the nodes.
 public final class OpenBaoRaftCluster: Sendable {
     public let directory: String
-    /// `http://127.0.0.1:PORT` of node 0, 1, 2.
+    /// `http://127.0.0.1:PORT` of node 0, 1, 2 (the namespace's address instead of 127.0.0.1 for a
+    /// cluster started in one).
     public let addresses: [String]
     public let rootToken: String
     /// AppRole role `kes` (policy: create, read, update, delete, list on `secret/*` and `kv1/*`).
@@ -39,11 +40,22 @@ public final class OpenBaoRaftCluster: Sendable {
 
     /// Starts a fresh cluster in a new temporary directory; returns once all three nodes are
     /// unsealed voters that see the mounts.
-    public static func start() async throws -> OpenBaoRaftCluster {
+    ///
+    /// With `namespace` the nodes run inside it (`netns-fault.sh exec`): `addresses` are then on
+    /// the namespace's address, and the API listeners bind 0.0.0.0 there (`OPENBAO_RAFT_LISTEN`),
+    /// so the nodes answer on the namespace's alias too, on the same ports.
+    public static func start(in namespace: NetworkNamespace? = nil) async throws -> OpenBaoRaftCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kes-raft-\(UUID().uuidString.prefix(8))").path
         do {
-            let launched = try await BackendLauncher.start(
-                "openbao-raft.sh", arguments: [directory], directory: directory, pidName: "node1/openbao.pid")
+            let pidName = "node1/openbao.pid"
+            let launched =
+                if let namespace {
+                    try await namespace.launch(
+                        "openbao-raft.sh", arguments: [directory], directory: directory, pidName: pidName,
+                        environment: ["OPENBAO_RAFT_LISTEN": "0.0.0.0"])
+                } else {
+                    try await BackendLauncher.start("openbao-raft.sh", arguments: [directory], directory: directory, pidName: pidName)
+                }
             let values = launched.values
             let addresses = (1...3).compactMap { values["NODE\($0)_ADDR"] }
             guard addresses.count == 3, let token = values["VAULT_TOKEN"], let roleID = values["VAULT_ROLE_ID"],

@@ -8,7 +8,8 @@ extension Route {
 
     static let table: [Route] = checked([
         // Key routes first: prefix matching walks the table in order and MinIO calls these most.
-        Route(0, "/v1/key/create/", methods: write, argument: .name) { api, request, _ throws(RequestError) in
+        // KES never reads a create's body, so clients that send one (`{}`) get their key; so do they here.
+        Route(0, "/v1/key/create/", methods: write, maxBody: body, argument: .name) { api, request, _ throws(RequestError) in
             try api.createKey(request)
         },
         Route(1, "/v1/key/import/", methods: write, maxBody: body, argument: .name) { api, request, _ throws(RequestError) in

@@ -115,10 +115,14 @@ final class KESTrio: Sendable {
     }
 
     /// Instance `i`'s store: all nodes of `cluster`, node `i` first; K/V v2 at `secret/` under
-    /// `prefix`; AppRole; a health probe every second.
-    static func vault(_ cluster: OpenBaoRaftCluster, prefix: String) -> StoreFactory {
+    /// `prefix`; AppRole; a health probe every second. `endpoints` may rewrite instance `i`'s
+    /// list (e.g. to reach the nodes through another address).
+    static func vault(
+        _ cluster: OpenBaoRaftCluster, prefix: String,
+        endpoints: @escaping @Sendable (_ instance: Int, _ addresses: [String]) -> [String] = { $1 }
+    ) -> StoreFactory {
         { instance in
-            var config = VaultKeyStoreConfig(endpoints: cluster.addresses(preferring: instance))
+            var config = VaultKeyStoreConfig(endpoints: endpoints(instance, cluster.addresses(preferring: instance)))
             config.engine = "secret"
             config.kvVersion = .v2
             config.prefix = prefix
