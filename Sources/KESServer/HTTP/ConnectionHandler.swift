@@ -151,7 +151,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             if !identityResolved { resolveIdentity(context: context) }
             partialHead = false
-            part = .head(RequestInProgress.intake(head, peer: peer, proxy: self.context.settings.proxy))
+            let snapshot = self.context.snapshot
+            let request = RequestInProgress.intake(head, peer: peer, proxy: snapshot.settings.proxy)
+            request.forwardedChains = snapshot.forwardedChains
+            part = .head(request)
         case .body(let chunk):
             part = .body(chunk)
         case .end:
@@ -220,7 +223,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(_ request: RequestInProgress, context: ChannelHandlerContext) {
         guard let route = request.route else { return }
-        if let forwarded = request.caller.forwardedCertificate, let verifier = self.context.forwardedChainVerifier {
+        if let forwarded = request.caller.forwardedCertificate, let verifier = request.forwardedChains {
             verifyForwarded(forwarded, with: verifier, then: request, route: route, context: context)
             return
         }

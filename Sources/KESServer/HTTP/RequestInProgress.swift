@@ -15,6 +15,8 @@ final class RequestInProgress {
     /// Set when the request is answered with an error however its body turns out; `close` cuts
     /// the connection after that answer.
     let rejection: (error: RequestError, close: Bool)?
+    /// The check for a forwarded certificate that was in force when the head was read.
+    var forwardedChains: ForwardedChainVerifier?
     var body: [UInt8] = []
     /// Body bytes read and dropped while the request is being rejected.
     var discarded = 0
