@@ -6,7 +6,28 @@ import NIOHTTP1
 /// The four key operations over KES's storage layout (docs/formats.md, "Key store layouts"): the secret's only field is
 /// named after the key and holds the key text as a JSON string.
 extension VaultKeyStore {
+    // Each operation is several calls (a read and a write, a read again on the active node, a
+    // Transit call); one deadline covers them all, so the documented 10 s hold for the operation.
     public func create(_ name: String, value: [UInt8]) async throws {
+        try await VaultOperation.within(Self.requestTimeout) { try await self.createKey(name, value: value) }
+    }
+
+    public func get(_ name: String) async throws -> [UInt8] {
+        try await VaultOperation.within(Self.requestTimeout) { try await self.readKey(name) }
+    }
+
+    /// Vault answers 204 whether or not the secret existed, so deleting a missing key succeeds.
+    public func delete(_ name: String) async throws {
+        try await VaultOperation.within(Self.requestTimeout) { try await self.deleteKey(name) }
+    }
+
+    public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
+        try await VaultOperation.within(Self.requestTimeout) {
+            try await self.listKeys(prefix: prefix, startingAt: start, limit: limit)
+        }
+    }
+
+    private func createKey(_ name: String, value: [UInt8]) async throws {
         try checkUsable()
         let location = try secretLocation(name)
         guard let text = String(validating: value, as: UTF8.self) else {
@@ -45,7 +66,7 @@ extension VaultKeyStore {
         }
     }
 
-    public func get(_ name: String) async throws -> [UInt8] {
+    private func readKey(_ name: String) async throws -> [UInt8] {
         try checkUsable()
         let location = try secretLocation(name)
         var response = try await send(.GET, location, action: "read")
@@ -72,8 +93,7 @@ extension VaultKeyStore {
         }
     }
 
-    /// Vault answers 204 whether or not the secret existed, so deleting a missing key succeeds.
-    public func delete(_ name: String) async throws {
+    private func deleteKey(_ name: String) async throws {
         try checkUsable()
         guard VaultLayout.isValidName(name) else { throw KeyStoreError.failed("vault: invalid key name") }
         let location = layout.deleteLocation(name)
@@ -84,7 +104,7 @@ extension VaultKeyStore {
         }
     }
 
-    public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
+    private func listKeys(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         try checkUsable()
         let location = layout.listLocation
         // GET ?list=true rather than the LIST verb: proxies and load balancers pass it through.
@@ -137,7 +157,7 @@ extension VaultKeyStore {
     private func sendTransit(_ location: String, _ body: [UInt8], lead: String) async throws -> VaultResponse {
         let response: VaultResponse
         do {
-            response = try await transport.send(.POST, location, json: body, token: tokens.current)
+            response = try await transport.send(.POST, location, json: body, token: tokens.current, timeout: VaultOperation.remaining)
         } catch {
             throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): \(lead): \(error)")
         }
@@ -173,7 +193,8 @@ extension VaultKeyStore {
     ) async throws -> VaultResponse {
         do {
             return try await transport.send(
-                method, location, query: query, json: json, token: tokens.current, mayRepeat: mayRepeat, consistent: consistent)
+                method, location, query: query, json: json, token: tokens.current, mayRepeat: mayRepeat, consistent: consistent,
+                timeout: VaultOperation.remaining)
         } catch {
             throw KeyStoreError.unreachable("vault: no connection to \(transport.endpoint): failed to \(action) '\(location)': \(error)")
         }
