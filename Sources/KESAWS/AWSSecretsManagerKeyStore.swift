@@ -109,7 +109,8 @@ public final class AWSSecretsManagerKeyStore: KeyStore {
             errorLog.error(problem.logLine)
             throw KeyStoreError.failed("\(context): \(problem.error)")
         }
-        var input = SecretsManager.CreateSecretInput(Name: name, KmsKeyId: kmsKey.isEmpty ? nil : kmsKey)
+        var input = SecretsManager.CreateSecretInput(
+            Name: name, KmsKeyId: kmsKey.isEmpty ? nil : kmsKey, ClientRequestToken: UUID().uuidString)
         if let text = String(validating: value, as: UTF8.self) {
             input.SecretString = text
         } else {

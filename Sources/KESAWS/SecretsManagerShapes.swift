@@ -7,6 +7,10 @@ enum SecretsManager {
         /// Base64, as the JSON protocol encodes blobs.
         var SecretBinary: String? = nil
         var KmsKeyId: String? = nil
+        /// One per create, kept across its retries: AWS then applies a retried create once, where
+        /// without it a retry after a lost answer would find the secret and report "exists".
+        /// The AWS SDKs fill it the same way.
+        var ClientRequestToken: String? = nil
     }
 
     struct SecretIDInput: Encodable {

@@ -14,6 +14,11 @@ struct CreateRace {
     let label: String
     /// The instances' `cache.expiry.any`.
     let expiry: Duration
+    /// False for moto: its CreateSecret looks for the name and inserts it in two steps on a
+    /// threaded server, so under load two creates of one name can both succeed there (the second
+    /// replacing the first's value), which real Secrets Manager never allows. Such races are
+    /// counted and printed, not failed; every other rule still holds.
+    var storeCreatesAtomically = true
 
     private struct Sealed {
         let name: String
@@ -28,6 +33,7 @@ struct CreateRace {
         var losers = 0
         var rightLosers = 0
         var singleWinners = 0
+        var storeDoubleWins = 0
         var sealed: [Sealed] = []
         var slowest = Duration.zero
         for index in 0..<count {
@@ -47,6 +53,8 @@ struct CreateRace {
                 } else {
                     problems.append("\(name): generate through winner \(won[0]): \(generated.status) \(generated.body)")
                 }
+            } else if !storeCreatesAtomically && won.count > 1 {
+                storeDoubleWins += 1
             } else {
                 problems.append("\(name): \(won.count) creates succeeded (instances \(won))")
             }
@@ -79,9 +87,10 @@ struct CreateRace {
         print(
             "ha: create-race (\(label)): \(count) names x \(2 * trio.clients.count) creates: one 200 per name \(singleWinners)/\(count), "
                 + "winners by instance \(winners), losing answers 'key already exists' (\(WireError.keyExists.status)) \(rightLosers)/\(losers), "
-                + "slowest race \(slowest.ms) ms, decrypt after cache expiry through every instance \(decrypted)/\(decrypts)")
+                + "slowest race \(slowest.ms) ms, decrypt after cache expiry through every instance \(decrypted)/\(decrypts)"
+                + (storeCreatesAtomically ? "" : ", names the store itself let two creates win: \(storeDoubleWins)"))
         #expect(problems.isEmpty, "\(problems.count) problems: \(problems.prefix(10))")
-        #expect(sealed.count == count)
+        #expect(sealed.count + storeDoubleWins == count)
     }
 
     /// Creates `name` through every instance at once.
