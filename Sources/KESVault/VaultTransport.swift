@@ -3,7 +3,6 @@ import Foundation
 import KESHTTPBackend
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// One answer from Vault: the status and the (size-limited) body.
 struct VaultResponse: Sendable {
@@ -131,10 +130,10 @@ struct VaultTransport: Sendable {
                 if !mayRepeat && !error.neverSent { throw error }
             }
         }
-        let tried = Atomic<Int>(0)
+        var nodesLeft = endpoints.endpoints.count + 1
         do {
             return try await endpoints.run({ endpoint in
-                let nodesLeft = endpoints.endpoints.count - tried.add(1, ordering: .relaxed).oldValue
+                nodesLeft -= 1
                 return try await send(
                     to: endpoint, method, location, query: query, json: body, token: token,
                     namespace: namespace, deadline: attemptDeadline(deadline, nodesLeft: nodesLeft, mayRepeat: mayRepeat))

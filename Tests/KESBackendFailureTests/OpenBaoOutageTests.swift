@@ -57,9 +57,7 @@ import Testing
             let server = try await TestServer(keyStore: store)
             try await withAsyncCleanup {
                 let client = try server.client()
-                #expect(try await client.put("/v1/key/create/cached").status == 200)
-                #expect(try await client.put("/v1/key/create/uncached").status == 200)
-                #expect(try await client.put("/v1/key/generate/cached", "{}").status == 200)
+                try await primeCachedAndUncached(client)
                 #expect(try await client.get("/v1/ready").status == 200)
 
                 try await admin.must(.PUT, "sys/seal")

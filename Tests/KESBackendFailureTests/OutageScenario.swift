@@ -81,3 +81,11 @@ func expectExactError(
     #expect(Set(object.keys) == ["message"], "\(reply.body)", sourceLocation: sourceLocation)
     #expect(object["message"] as? String == message, sourceLocation: sourceLocation)
 }
+
+/// Creates `cached` and `uncached` and uses `cached` once, so the first is in the cache and the
+/// second only in the store: what an outage test then tells apart.
+func primeCachedAndUncached(_ client: TestClient, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    #expect(try await client.put("/v1/key/create/cached").status == 200, sourceLocation: sourceLocation)
+    #expect(try await client.put("/v1/key/create/uncached").status == 200, sourceLocation: sourceLocation)
+    #expect(try await client.put("/v1/key/generate/cached", "{}").status == 200, sourceLocation: sourceLocation)
+}

@@ -21,9 +21,7 @@ import Testing
             let server = try await TestServer(keyStore: store)
             try await withAsyncCleanup {
                 let client = try server.client()
-                #expect(try await client.put("/v1/key/create/cached").status == 200)
-                #expect(try await client.put("/v1/key/create/uncached").status == 200)
-                #expect(try await client.put("/v1/key/generate/cached", "{}").status == 200)
+                try await primeCachedAndUncached(client)
                 // The stream lives as long as its client does.
                 let listener = try server.client()
                 let errors = try await listener.stream("/v1/log/error")

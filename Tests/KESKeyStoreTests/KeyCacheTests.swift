@@ -239,17 +239,6 @@ func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         try await cache.create("k", key: .generate(.aes256, createdBy: "test"))
         _ = try await cache.key("k")
 
-        /// Moves the clock one loop tick at a time and waits, after each, until the loop
-        /// has handled it and sleeps again.
-        func step(_ ticks: Int) async {
-            for _ in 0..<ticks {
-                clock.advance(by: KeyCache.tick)
-                guard await clock.waitForSleepers(1) else {
-                    Issue.record("the cache loop did not go back to sleep")
-                    return
-                }
-            }
-        }
 
         let loop = Task { await cache.run(logger: log.logger) }
         // The first pass probes at once (online) and sweeps.
@@ -258,30 +247,30 @@ func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
 
         // Probes run every healthInterval (4 ticks): the outage is seen at t = 1 s.
         store.down.store(true, ordering: .relaxed)
-        await step(3)
+        await clock.stepCacheLoop(3)
         #expect(!cache.isOffline)
-        await step(1)
+        await clock.stepCacheLoop(1)
         #expect(cache.isOffline)
         #expect(cache.isCached("k"))
 
         // Offline expiry (2 s) counts from t = 1 s.
-        await step(7)
+        await clock.stepCacheLoop(7)
         #expect(cache.isCached("k"))
-        await step(1)
+        await clock.stepCacheLoop(1)
         #expect(!cache.isCached("k"))
 
         // Back online at the next probe, t = 4 s.
         store.down.store(false, ordering: .relaxed)
-        await step(3)
+        await clock.stepCacheLoop(3)
         #expect(cache.isOffline)
-        await step(1)
+        await clock.stepCacheLoop(1)
         #expect(!cache.isOffline)
 
         // Loaded at t = 4 s, dropped by the sweep at t = 9 s (expiry any: 5 s).
         _ = try await cache.key("k")
-        await step(19)
+        await clock.stepCacheLoop(19)
         #expect(cache.isCached("k"))
-        await step(1)
+        await clock.stepCacheLoop(1)
         #expect(!cache.isCached("k"))
 
         loop.cancel()
@@ -303,30 +292,21 @@ func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         try await cache.create("k", key: .generate(.aes256, createdBy: "test"))
         try await cache.create("other", key: .generate(.aes256, createdBy: "test"))
         _ = try await cache.key("k")
-        func step(_ ticks: Int) async {
-            for _ in 0..<ticks {
-                clock.advance(by: KeyCache.tick)
-                guard await clock.waitForSleepers(1) else {
-                    Issue.record("the cache loop did not go back to sleep")
-                    return
-                }
-            }
-        }
         let loop = Task { await cache.run(logger: LogRecorder().logger) }
         #expect(await clock.waitForSleepers(1))
 
         // A request meets the outage at t = 0.25 s; the store is back at t = 0.5 s.
-        await step(1)
+        await clock.stepCacheLoop(1)
         store.down.store(true, ordering: .relaxed)
         await #expect(throws: KeyStoreError.self) { _ = try await cache.key("other") }
         #expect(cache.isOffline)
-        await step(1)
+        await clock.stepCacheLoop(1)
         store.down.store(false, ordering: .relaxed)
         // Seen within a second (4 ticks), not at the next regular probe at t = 10 s.
-        await step(4)
+        await clock.stepCacheLoop(4)
         #expect(!cache.isOffline)
         // Loaded at t = 0, so past its 2 s expiry by t = 2 s.
-        await step(3)
+        await clock.stepCacheLoop(3)
         #expect(!cache.isCached("k"))
 
         loop.cancel()
@@ -343,6 +323,20 @@ func yieldUntil(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         } catch let error as KeyStoreError {
             guard case .failed(let text) = error else { Issue.record("unexpected \(error)"); return }
             #expect(!text.contains("not a key"))
+        }
+    }
+}
+
+extension ManualClock {
+    /// Moves the clock one cache-loop tick at a time and waits, after each, until the loop has
+    /// handled it and sleeps again.
+    func stepCacheLoop(_ ticks: Int) async {
+        for _ in 0..<ticks {
+            advance(by: KeyCache.tick)
+            guard await waitForSleepers(1) else {
+                Issue.record("the cache loop did not go back to sleep")
+                return
+            }
         }
     }
 }
