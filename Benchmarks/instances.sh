@@ -22,8 +22,9 @@ while [ "$#" -gt 0 ]; do
 done
 op=${1:-generate}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-bin_dir=$(cd "$repo" && swift build -c release --show-bin-path)
-kes=${KES_BIN:-$bin_dir/kes}; bench=${BENCH_BIN:-$bin_dir/kes-bench}
+. "$repo/Benchmarks/lib.sh"
+release_binaries "$repo" 1 || exit 1
+kes=$KES_BIN; bench=$BENCH_BIN
 out=$(mktemp -d /tmp/kes-instances.XXXXXX)
 hz=$(getconf CLK_TCK)
 pids=()
@@ -34,8 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=lib.sh
-. "$repo/Benchmarks/lib.sh"
 new_admin "$kes"
 server_certificate "$out"
 cluster=$("$repo/backends/openbao-raft.sh" "$out/raft")
@@ -75,17 +74,17 @@ one="https://127.0.0.1:${ports[0]}"
 three="$one,https://127.0.0.1:${ports[1]},https://127.0.0.1:${ports[2]}"
 "$bench" -k -s "$one" --api-key "$api_key" --op "$op" --name bench --create-key -c 4 -d 1s --warmup 0s >/dev/null
 
-cpu_ticks() {
+all_ticks() {  # every kes server started here, together
     local total=0 pid
-    for pid in "${pids[@]}"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
+    for pid in "${pids[@]}"; do total=$((total + $(cpu_ticks "$pid"))); done
     echo "$total"
 }
 run() {
     local label=$1 servers=$2 before after report
     "$bench" -k -s "$servers" --api-key "$api_key" --op "$op" --name bench -c "$c" -d 1s --warmup 0s >/dev/null
-    before=$(cpu_ticks)
+    before=$(all_ticks)
     report=$("$bench" -k -s "$servers" --api-key "$api_key" --op "$op" --name bench -c "$c" -d "${seconds}s" --warmup 0s --json)
-    after=$(cpu_ticks)
+    after=$(all_ticks)
     echo "$report" | python3 -c '
 import json, sys
 r = json.load(sys.stdin); ticks = int(sys.argv[2]) - int(sys.argv[1]); hz = int(sys.argv[3])

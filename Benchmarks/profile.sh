@@ -23,8 +23,9 @@ while [ "$#" -gt 0 ]; do
 done
 [ "$#" -gt 0 ] || { echo "profile.sh: name at least one OP" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/.." && pwd)
-bin_dir=$(cd "$repo" && swift build -c release --show-bin-path)
-kes=${KES_BIN:-$bin_dir/kes}; bench=${BENCH_BIN:-$bin_dir/kes-bench}
+. "$repo/Benchmarks/lib.sh"
+release_binaries "$repo" 1 || exit 1
+kes=$KES_BIN; bench=$BENCH_BIN
 port=${KES_PORT:-17474}
 out=${OUT:-$(mktemp -d /tmp/kes-profile.XXXXXX)}
 hz=$(getconf CLK_TCK)
@@ -37,8 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=lib.sh
-. "$repo/Benchmarks/lib.sh"
 new_admin "$kes"
 server_certificate "$out"
 mkdir -p "$out/keys"
@@ -51,7 +50,6 @@ keys: [ { name: bench } ]
 keystore: { fs: { path: $out/keys } }
 YAML
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 for op in "$@"; do
     if [ "$use_perf" = 1 ]; then
         perf record -q -e cpu-clock -g -o "$out/perf-$op.data" -- "$kes" server --config "$out/config.yaml" >"$out/server.log" 2>&1 &

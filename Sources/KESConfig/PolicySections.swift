@@ -30,9 +30,10 @@ extension ConfigReader {
             throw error("tls.proxy.identities[\(index)]", "identity '\(proxy)' is already the admin identity")
         }
         var owner: [String: String] = [:]
+        owner.reserveCapacity(policies.reduce(0) { $0 + $1.identities.count })
         for policy in policies {
+            let path = "policy.\(policy.name).identities"
             for identity in policy.identities {
-                let path = "policy.\(policy.name).identities"
                 if identity == admin {
                     throw error(path, "identity '\(identity)' is already the admin identity")
                 }

@@ -16,6 +16,7 @@ public final class FileKeyStore: KeyStore {
 
     private let directory: KeyDirectory
     private let threadPool: NIOThreadPool
+    private let listing = ListingSnapshot()
 
     /// Opens the key directory at `path`, creating it and its parents (mode 0755) if missing.
     /// - Throws: `KeyStoreError.failed("fs: '<path>' is not a directory")` when something
@@ -42,6 +43,7 @@ public final class FileKeyStore: KeyStore {
     public func create(_ name: String, value: [UInt8]) async throws {
         try KeyNameCheck.validate(name)
         let directory = self.directory
+        defer { listing.invalidate() }
         try await threadPool.runIfActive { try directory.create(name, value: value) }
     }
 
@@ -54,13 +56,16 @@ public final class FileKeyStore: KeyStore {
     public func delete(_ name: String) async throws {
         try KeyNameCheck.validate(name)
         let directory = self.directory
+        defer { listing.invalidate() }
         try await threadPool.runIfActive { try directory.delete(name) }
     }
 
     public func list(prefix: String, startingAt start: String, limit: Int) async throws -> KeyListPage {
         let directory = self.directory
-        let names = try await threadPool.runIfActive { try directory.keyNames() }
-        return KeyListPage(allNames: names, prefix: prefix, startingAt: start, limit: limit)
+        let listing = self.listing
+        return try await threadPool.runIfActive {
+            try listing.page(of: directory, prefix: prefix, startingAt: start, limit: limit)
+        }
     }
 
     public func status() async throws {

@@ -209,6 +209,19 @@ struct KeyDirectory: Sendable {
         return removed
     }
 
+    /// When an entry was last added to or removed from the directory.
+    func modificationTime() throws(KeyStoreError) -> timespec {
+        do {
+            #if canImport(Darwin)
+            return try SystemCalls.status(ofPath: path).st_mtimespec
+            #else
+            return try SystemCalls.status(ofPath: path).st_mtim
+            #endif
+        } catch {
+            throw .failed("fs: failed to list keys: \(error.reason)")
+        }
+    }
+
     // MARK: status
 
     func status() throws(KeyStoreError) {

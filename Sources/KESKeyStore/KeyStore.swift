@@ -53,14 +53,72 @@ public struct KeyListPage: Sendable, Equatable {
     }
 
     /// Builds a page from an unsorted collection of all names, applying the prefix, start and limit.
+    ///
+    /// Only the page's names (and the next one) are kept in order while the names stream past,
+    /// so a page costs about one pass over them, not a sort of every name: paging through
+    /// 100,000 names 1,000 at a time sorted the rest of the names 100 times.
     public init<S: Sequence>(allNames: S, prefix: String, startingAt start: String = "", limit: Int) where S.Element == String {
-        var matching = allNames.filter { $0.hasPrefix(prefix) && $0 >= start }
-        matching.sort()
-        if limit > 0, matching.count > limit {
-            self.init(names: Array(matching[..<limit]), continueAt: matching[limit])
-        } else {
-            self.init(names: matching)
+        guard limit > 0, limit < Int.max else {
+            self.init(names: allNames.filter { $0.hasPrefix(prefix) && $0 >= start }.sorted())
+            return
         }
+        var smallest = SmallestNames(keeping: limit + 1)
+        for name in allNames where name >= start && name.hasPrefix(prefix) {
+            smallest.offer(name)
+        }
+        self.init(limitedNames: smallest.names, limit: limit)
+    }
+
+    /// Builds a page from names already in ascending order, finding the start by binary search.
+    public init(sortedNames: [String], prefix: String, startingAt start: String = "", limit: Int) {
+        var names: [String] = []
+        var index = sortedNames.firstIndex(notBelow: Swift.max(prefix, start))
+        while index < sortedNames.count, sortedNames[index].hasPrefix(prefix), limit <= 0 || names.count <= limit {
+            names.append(sortedNames[index])
+            index += 1
+        }
+        self.init(limitedNames: names, limit: limit)
+    }
+
+    /// `names` are sorted and hold at most `limit + 1`; the one past the limit continues the list.
+    private init(limitedNames names: [String], limit: Int) {
+        if limit > 0, names.count > limit {
+            self.init(names: Array(names[..<limit]), continueAt: names[limit])
+        } else {
+            self.init(names: names)
+        }
+    }
+}
+
+/// The `count` smallest of the names offered, in ascending order.
+private struct SmallestNames {
+    private(set) var names: [String] = []
+    private let count: Int
+
+    init(keeping count: Int) {
+        self.count = count
+        names.reserveCapacity(Swift.min(count, 1_024))
+    }
+
+    mutating func offer(_ name: String) {
+        if names.count == count {
+            guard name < names[count - 1] else { return }
+            names.removeLast()
+        }
+        names.insert(name, at: names.firstIndex(notBelow: name))
+    }
+}
+
+extension [String] {
+    /// In an ascending array, the index of the first element not below `name` (binary search).
+    fileprivate func firstIndex(notBelow name: String) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < name { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }
 

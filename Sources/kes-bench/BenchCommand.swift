@@ -19,10 +19,15 @@ struct BenchCommand: ParsableCommand {
             has one request outstanding, so give it enough connections (C ≥ R × latency).
             Only requests started in the measured window count. Errors are non-2xx answers, connection failures and \
             requests unanswered 5 s after the end.
+            --requests N ends the run after N answers instead of after -d, with no warm-up; --keys N spreads the \
+            requests over keys <name>-0 … <name>-(N-1). --hold D opens C connections, checks each with one request \
+            and keeps them idle for D instead of running any load.
 
             Examples:
               kes-bench -k --api-key kes:v1:… --op generate --name my-key -c 16 -d 10s
               kes-bench -k --cert c.crt --key c.key --op decrypt --name my-key --rate 5000 -c 64
+              kes-bench -k --api-key kes:v1:… --keys 10000 --requests 10000 --create-key
+              kes-bench -k --api-key kes:v1:… -c 10000 --hold 60s
               kes-bench -k -s https://127.0.0.1:8200 --method PUT --path /v1/transit/datakey/plaintext/k \\
                   -H "X-Vault-Token: root" --body '{}'
             """
@@ -39,8 +44,27 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The KES key the operation uses.")
     var name = "bench"
 
-    @Flag(name: .long, help: "Create the key first (an existing key is fine).")
+    @Flag(name: .long, help: "Create the key first, or with --keys all N of them (an existing key is fine).")
     var createKey = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Spread the requests over N keys: request i (counted over all connections) goes to <name>-<i mod N>. Generate, encrypt and hmac only; the check before the run uses <name>-0.",
+            valueName: "N"))
+    var keys: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("End the run once N requests have been sent and answered, instead of after --duration; no warm-up.", valueName: "N"))
+    var requests: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Open the C connections (at most 64 handshakes at a time), check each with one request, keep them idle for this long, then close them and report how fast they opened.",
+            valueName: "duration"))
+    var hold: String?
 
     @Option(name: .long, help: "Client API key kes:v1:… (default: $KES_API_KEY).")
     var apiKey: String?
@@ -60,11 +84,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: [.customShort("c"), .long], help: "Concurrent keep-alive connections.")
     var connections = 16
 
-    @Option(name: [.customShort("d"), .long], help: "Measured duration, a Go duration: 10s, 500ms, 1m.")
-    var duration = "10s"
+    // Optional so that giving one where it does not apply (--requests, --hold) can be refused.
+    @Option(name: [.customShort("d"), .long], help: "Measured duration, a Go duration: 10s, 500ms, 1m (default: 10s).")
+    var duration: String?
 
-    @Option(name: .long, help: "Warm-up before the measured window (not counted).")
-    var warmup = "2s"
+    @Option(name: .long, help: "Warm-up before the measured window, not counted (default: 2s; none with --requests).")
+    var warmup: String?
 
     @Option(name: .long, help: "Open loop: total requests per second over all connections.")
     var rate: Double?
@@ -97,8 +122,8 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
-        guard Self.nanoseconds(duration).map({ $0 > 0 }) == true else { throw ValidationError("invalid --duration '\(duration)'") }
-        guard Self.nanoseconds(warmup) != nil else { throw ValidationError("invalid --warmup '\(warmup)'") }
+        guard Self.nanoseconds(durationText).map({ $0 > 0 }) == true else { throw ValidationError("invalid --duration '\(durationText)'") }
+        guard Self.nanoseconds(warmupText) != nil else { throw ValidationError("invalid --warmup '\(warmupText)'") }
         if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be positive") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
@@ -110,7 +135,27 @@ struct BenchCommand: ParsableCommand {
         for header in headers where RequestTemplate.parseHeader(header) == nil {
             throw ValidationError("invalid header '\(header)': use 'Name: value'")
         }
+        if let keys {
+            guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
+            guard [.generate, .encrypt, .hmac].contains(operation) else {
+                throw ValidationError("--keys works with --op generate, encrypt or hmac, not \(operation.rawValue)")
+            }
+        }
+        if let requests {
+            guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
+            if duration != nil { throw ValidationError("--requests ends the run, so --duration does not apply") }
+            if let warmup, Self.nanoseconds(warmup) != 0 { throw ValidationError("--requests runs without warm-up: leave out --warmup or give 0") }
+        }
+        if let hold {
+            guard Self.nanoseconds(hold).map({ $0 > 0 }) == true else { throw ValidationError("invalid --hold '\(hold)'") }
+            if rate != nil || requests != nil || keys != nil || duration != nil || warmup != nil {
+                throw ValidationError("--hold sends no load: --rate, --requests, --keys, --duration and --warmup do not apply")
+            }
+        }
     }
+
+    private var durationText: String { duration ?? "10s" }
+    private var warmupText: String { warmup ?? (requests != nil ? "0s" : "2s") }
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -127,21 +172,33 @@ struct BenchCommand: ParsableCommand {
         defer { try? group.syncShutdownGracefully() }
 
         let socketAddresses = try addresses.map { try SocketAddress.makeAddressResolvingHost($0.host, port: $0.port) }
+        let contextBytes = context.map { Array($0.utf8) }
+        let keyCycle = keys.map { count in
+            KeyCycle(
+                pathPrefix: operation.kesRequest(keyName: "\(name)-", context: nil, plaintextSize: 0, ciphertext: nil).path,
+                count: count)
+        }
+        // Numbered requests cost an atomic add each, so only runs that need the numbers have them.
+        let tickets = keys != nil || requests != nil ? RequestTickets(limit: requests) : nil
         func plan(_ request: RequestTemplate, server index: Int = 0) -> LoadPlan {
             LoadPlan(
                 address: addresses[index], socketAddress: socketAddresses[index], tlsContext: tlsContext,
                 request: request.addressed(to: addresses[index].authority),
                 connections: connections, rate: rate,
-                warmupNanoseconds: Self.nanoseconds(warmup) ?? 0,
-                durationNanoseconds: Self.nanoseconds(duration) ?? 1,
-                graceNanoseconds: 5_000_000_000)
+                warmupNanoseconds: Self.nanoseconds(warmupText) ?? 0,
+                durationNanoseconds: Self.nanoseconds(durationText) ?? 1,
+                graceNanoseconds: 5_000_000_000,
+                keys: keyCycle, tickets: tickets)
         }
         let extraHeaders = headers.compactMap(RequestTemplate.parseHeader)
         func template(_ method: HTTPMethod, _ path: String, _ body: [UInt8]?) -> RequestTemplate {
             RequestTemplate(method: method, path: path, body: body, authority: address.authority, extraHeaders: extraHeaders)
         }
+        func send(_ request: RequestTemplate) -> EventLoopFuture<OneShotRequest.Reply> {
+            OneShotRequest.send(request, plan: plan(request), on: group.next())
+        }
         func call(_ request: RequestTemplate) throws -> OneShotRequest.Reply {
-            try OneShotRequest.send(request, plan: plan(request), on: group.next()).wait()
+            try send(request).wait()
         }
 
         let request: RequestTemplate
@@ -149,22 +206,27 @@ struct BenchCommand: ParsableCommand {
             let methodName = method ?? (body == nil ? "GET" : "POST")
             request = template(HTTPMethod(rawValue: methodName.uppercased()), path ?? "/", try rawBody())
         } else {
+            // With --keys the template (and so the check before the run) is for the first key.
+            let keyName = keys == nil ? name : "\(name)-0"
             if createKey {
-                let reply = try call(template(.POST, "/v1/key/create/\(name)", nil))
-                guard (200..<300).contains(reply.status) || reply.body.contains("already exists") else {
-                    throw SetupFailure(description: "creating key '\(name)' failed: \(reply.status) \(reply.body.prefix(200))")
-                }
+                let names = keys.map { count in (0..<count).map { "\(name)-\($0)" } } ?? [name]
+                try createKeys(names) { send(template(.POST, "/v1/key/create/\($0)", nil)) }
             }
-            let contextBytes = context.map { Array($0.utf8) }
             var ciphertext: String?
             if operation == .decrypt {
                 ciphertext = try makeCiphertext(call: call, template: template, context: contextBytes)
             }
-            let parts = operation.kesRequest(keyName: name, context: contextBytes, plaintextSize: size, ciphertext: ciphertext)
+            let parts = operation.kesRequest(keyName: keyName, context: contextBytes, plaintextSize: size, ciphertext: ciphertext)
             request = template(method.map { HTTPMethod(rawValue: $0.uppercased()) } ?? parts.method, parts.path, parts.body)
         }
 
         let runPlans = addresses.indices.map { plan(request, server: $0) }
+        if let holdNanoseconds = hold.flatMap(Self.nanoseconds) {
+            let outcome = HoldRun.run(runPlans, holdNanoseconds: holdNanoseconds, group: group)
+            let report = HoldReport(plans: runPlans, threads: threadCount, holdNanoseconds: holdNanoseconds, outcome: outcome)
+            print(json ? try report.json() : report.text)
+            return
+        }
         let outcome = try LoadRun.run(runPlans, group: group)
         let report = BenchReport(
             plans: runPlans, operation: operation.rawValue, identity: identity, threads: threadCount, outcome: outcome)
@@ -189,6 +251,18 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("cannot read body file '\(file)'")
         }
         return Array(data)
+    }
+
+    /// Creates the keys, each on its own connection and up to 64 at a time: with --keys, ten thousand
+    /// handshakes one after another would take a while.
+    private func createKeys(_ names: [String], send create: (String) -> EventLoopFuture<OneShotRequest.Reply>) throws {
+        let results = LimitedLaunch.run(count: names.count) { create(names[$0]) }
+        for (name, result) in zip(names, results) {
+            let reply = try result.get()
+            guard (200..<300).contains(reply.status) || reply.body.contains("already exists") else {
+                throw SetupFailure(description: "creating key '\(name)' failed: \(reply.status) \(reply.body.prefix(200))")
+            }
+        }
     }
 
     /// Decrypt needs a ciphertext the key accepts: ask the server to generate one, with the same context.

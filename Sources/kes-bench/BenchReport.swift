@@ -23,6 +23,10 @@ struct BenchReport: Codable, Sendable {
     let threads: Int
     /// Target request rate in open-loop mode.
     let rate: Double?
+    /// `--keys`: how many keys the requests went round.
+    let keys: Int?
+    /// `--requests`: the run's size; it then lasted `durationSeconds`.
+    let requestLimit: Int?
     let warmupSeconds: Double
     let durationSeconds: Double
     /// Answers in the measured window, whatever their status.
@@ -45,7 +49,8 @@ struct BenchReport: Codable, Sendable {
     let latencyMicroseconds: Latency
 
     enum CodingKeys: String, CodingKey {
-        case server, operation, method, path, identity, mode, connections, threads, rate
+        case server, operation, method, path, identity, mode, connections, threads, rate, keys
+        case requestLimit = "request_limit"
         case warmupSeconds = "warmup_s", durationSeconds = "duration_s"
         case requests, samples, requestsPerSecond = "rps", okPerSecond = "ok_rps"
         case errors, non2xx = "non_2xx", connectionErrors = "connection_errors", timeouts, reconnects, statuses
@@ -60,18 +65,24 @@ struct BenchReport: Codable, Sendable {
         server = plans.map { "https://\($0.address.authority)" }.joined(separator: ",")
         self.operation = operation
         method = plan.request.head.method.rawValue
-        path = plan.request.head.uri
+        path = plan.keys?.pathPattern ?? plan.request.head.uri
         self.identity = identity
         mode = plan.rate == nil ? "closed" : "open"
         connections = plan.connections
         self.threads = threads
         rate = plan.rate
+        keys = plan.keys?.count
+        requestLimit = plan.requestLimit
         warmupSeconds = Double(plan.warmupNanoseconds) / 1e9
-        durationSeconds = outcome.measuredSeconds
+        durationSeconds = (outcome.measuredSeconds * 1e6).rounded() / 1e6
         requests = stats.answered
         samples = histogram.totalCount
-        requestsPerSecond = (Double(stats.answered) / outcome.measuredSeconds * 10).rounded() / 10
-        okPerSecond = (Double(stats.succeeded) / outcome.measuredSeconds * 10).rounded() / 10
+        // A --requests run that got no answer at all may have lasted no time; JSON has no NaN.
+        func perSecond(_ count: UInt64) -> Double {
+            outcome.measuredSeconds > 0 ? (Double(count) / outcome.measuredSeconds * 10).rounded() / 10 : 0
+        }
+        requestsPerSecond = perSecond(stats.answered)
+        okPerSecond = perSecond(stats.succeeded)
         non2xx = stats.failedStatusCount
         connectionErrors = stats.connectionErrors
         timeouts = stats.timeouts
@@ -95,9 +106,12 @@ struct BenchReport: Codable, Sendable {
 
     var text: String {
         let loop = rate.map { "open loop at \(Self.number($0)) req/s" } ?? "closed loop"
+        let length =
+            requestLimit.map { "--requests \($0), done in \(String(format: "%.3f", durationSeconds)) s" }
+            ?? "\(Self.number(durationSeconds)) s after \(Self.number(warmupSeconds)) s warm-up"
         var lines = [
             "\(operation): \(method) \(server)\(path)",
-            "  \(connections) connections, \(threads) threads, \(loop), \(Self.number(durationSeconds)) s after \(Self.number(warmupSeconds)) s warm-up",
+            "  \(connections) connections, \(threads) threads, \(loop), \(length)",
         ]
         if let identity { lines.append("  identity \(identity)") }
         lines += [

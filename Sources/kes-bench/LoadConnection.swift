@@ -30,7 +30,13 @@ final class LoadConnection {
     private var requestStart: UInt64 = 0
     private var nextDue: UInt64 = 0
     private var primingBody = ""
+    /// The end of the grace period, or with `--requests` the next look for a stalled request.
     private var giveUpTask: Scheduled<Void>?
+    /// The plan's request head, with the path of the current key under `--keys`. Owned by this
+    /// connection alone, so patching its path does not copy the rest of it.
+    private var head: HTTPRequestHead
+    /// The number of the request sent last, when requests are numbered.
+    private var ticket = -1
     private var primingSettled = false
 
     private let primed: EventLoopPromise<Void>
@@ -42,6 +48,7 @@ final class LoadConnection {
         self.index = index
         self.plan = plan
         self.eventLoop = eventLoop
+        head = plan.request.head
         primed = eventLoop.makePromise()
         done = eventLoop.makePromise()
     }
@@ -68,20 +75,47 @@ final class LoadConnection {
     func start(_ clock: RunClock) {
         guard case .ready = state else { return }
         state = .running(clock)
-        giveUpTask = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(clock.giveUp)) { [self] in
-            if inFlight { stats.timeouts += 1 }
-            if let rate = plan.rate, nextDue < clock.measureEnd {
-                // Requests that fell due in the window but never went out count as lost, not as absent.
-                let interval = Double(plan.connections) / rate * 1e9
-                stats.timeouts += UInt64((Double(clock.measureEnd - nextDue) / interval).rounded(.up))
+        if plan.requestLimit != nil {
+            watchForStall(ticket: ticket, since: RunClock.now())
+        } else {
+            giveUpTask = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(clock.giveUp)) { [self] in
+                if inFlight { stats.timeouts += 1 }
+                if let rate = plan.rate, nextDue < clock.measureEnd {
+                    // Requests that fell due in the window but never went out count as lost, not as absent.
+                    let interval = Double(plan.connections) / rate * 1e9
+                    stats.timeouts += UInt64((Double(clock.measureEnd - nextDue) / interval).rounded(.up))
+                }
+                finish()
             }
-            finish()
         }
         if let rate = plan.rate {
             // Connection i sends at start + (i + k·C) / rate: together an even stream of `rate` per second.
             nextDue = clock.start + UInt64(Double(index) / rate * 1e9)
+            resume(clock)
+        } else {
+            // The closed loop waits for the common start too: without a warm-up (always so with
+            // --requests) a request sent before it would fall outside the window and go uncounted.
+            eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(clock.start)) { [self] in
+                guard case .running = state else { return }
+                resume(clock)
+            }
         }
-        resume(clock)
+    }
+
+    /// With `--requests` only the last answer ends the run, so one the server never gives would hang
+    /// it: a connection whose request has been outstanding for the grace period counts it as lost and
+    /// drops out. A look once a second, rather than a timer per request, keeps the loop free of it.
+    private func watchForStall(ticket ticketSeen: Int, since: UInt64) {
+        giveUpTask = eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+            guard case .running = state else { return }
+            let now = RunClock.now()
+            guard inFlight && ticket == ticketSeen else { return watchForStall(ticket: ticket, since: now) }
+            if now - since >= plan.graceNanoseconds {
+                stats.timeouts += 1
+                return finish()
+            }
+            watchForStall(ticket: ticketSeen, since: since)
+        }
     }
 
     /// Closes the channel and reports. Safe to call more than once.
@@ -99,7 +133,7 @@ final class LoadConnection {
     func channelActive(_ context: ChannelHandlerContext) {
         self.context = context
         switch state {
-        case .priming: send(startingAt: RunClock.now())
+        case .priming: write(startingAt: RunClock.now())
         case .running(let clock): resume(clock)
         case .ready, .finished: break
         }
@@ -141,6 +175,7 @@ final class LoadConnection {
                 stats.latencies.record(now &- requestStart)
                 if !succeeded { stats.failedStatuses[status, default: 0] += 1 }
             }
+            stats.lastAnswer = now
             resume(clock, now: now)
         case .ready, .finished:
             break
@@ -170,7 +205,7 @@ final class LoadConnection {
                 stats.connectionErrors += 1
                 stats.firstConnectionError = stats.firstConnectionError ?? "the server closed the connection mid-request"
             }
-            if RunClock.now() < clock.measureEnd {
+            if RunClock.now() < clock.measureEnd && plan.tickets?.isExhausted != true {
                 stats.reconnects += 1
                 connect()
             } else {
@@ -193,6 +228,8 @@ final class LoadConnection {
             stats.connectionErrors += 1
             stats.firstConnectionError = stats.firstConnectionError ?? "\(error)"
             if case .running(let clock) = state, RunClock.now() >= clock.measureEnd { return finish() }
+            // A --requests run has no end time to stop the retries, so a dead server would hang it.
+            if case .running = state, plan.requestLimit != nil { return finish() }
             // Back off a little so a dead server does not turn the benchmark into a connect storm.
             eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in
                 switch state {
@@ -241,11 +278,22 @@ final class LoadConnection {
         send(startingAt: due)
     }
 
+    /// The loop's next request: numbered when `--keys` or `--requests` need it, none once the numbers run out.
     private func send(startingAt start: UInt64) {
+        guard context != nil else { return }
+        if let tickets = plan.tickets {
+            guard let number = tickets.take() else { return finish() }
+            ticket = number
+            if let keys = plan.keys { head.uri = keys.path(forRequest: number) }
+        }
+        write(startingAt: start)
+    }
+
+    private func write(startingAt start: UInt64) {
         guard let context else { return }
         inFlight = true
         requestStart = start
-        context.write(NIOAny(HTTPClientRequestPart.head(plan.request.head)), promise: nil)
+        context.write(NIOAny(HTTPClientRequestPart.head(head)), promise: nil)
         if let body = plan.request.body {
             context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(body))), promise: nil)
         }

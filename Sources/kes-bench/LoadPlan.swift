@@ -13,8 +13,16 @@ struct LoadPlan: Sendable {
     let rate: Double?
     let warmupNanoseconds: UInt64
     let durationNanoseconds: UInt64
-    /// How long after the end a connection may wait for its last answer before counting it as lost.
+    /// How long after the end a connection may wait for its last answer before counting it as lost;
+    /// with `--requests`, how long a request may go unanswered.
     let graceNanoseconds: UInt64
+    /// `--keys`: the keys the requests go round; nil sends every request to the same path.
+    let keys: KeyCycle?
+    /// Shared by all connections of the run (and all servers); nil when requests need no numbers.
+    let tickets: RequestTickets?
+
+    /// `--requests`: the run ends when this many have been sent and answered, not at a time.
+    var requestLimit: Int? { tickets?.limit }
 }
 
 /// The run's time line on the monotonic clock (`NIODeadline` uptime nanoseconds).
@@ -27,8 +35,14 @@ struct RunClock: Sendable {
     init(start: UInt64, plan: LoadPlan) {
         self.start = start
         measureStart = start + plan.warmupNanoseconds
-        measureEnd = measureStart + plan.durationNanoseconds
-        giveUp = measureEnd + plan.graceNanoseconds
+        if plan.requestLimit != nil {
+            // The last answer ends the run, whenever it comes.
+            measureEnd = .max
+            giveUp = .max
+        } else {
+            measureEnd = measureStart + plan.durationNanoseconds
+            giveUp = measureEnd + plan.graceNanoseconds
+        }
     }
 
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
@@ -48,6 +62,8 @@ struct ConnectionStats: Sendable {
     var timeouts: UInt64 = 0
     var reconnects: UInt64 = 0
     var firstConnectionError: String?
+    /// When the last answer of the run came in, for the elapsed time of a `--requests` run.
+    var lastAnswer: UInt64 = 0
 
     mutating func merge(_ other: ConnectionStats) {
         latencies.merge(other.latencies)
@@ -58,6 +74,7 @@ struct ConnectionStats: Sendable {
         timeouts += other.timeouts
         reconnects += other.reconnects
         firstConnectionError = firstConnectionError ?? other.firstConnectionError
+        lastAnswer = max(lastAnswer, other.lastAnswer)
     }
 
     var failedStatusCount: UInt64 { failedStatuses.values.reduce(0, +) }

@@ -49,7 +49,12 @@ enum LoadRun {
         for result in try EventLoopFuture.whenAllComplete(done, on: group.next()).wait() {
             total.merge(try result.get())
         }
-        return Outcome(stats: total, measuredSeconds: Double(plan.durationNanoseconds) / 1e9)
+        guard plan.requestLimit != nil else {
+            return Outcome(stats: total, measuredSeconds: Double(plan.durationNanoseconds) / 1e9)
+        }
+        // A --requests run lasts as long as its requests took: from the common start to the last answer.
+        let end = total.lastAnswer > 0 ? total.lastAnswer : RunClock.now()
+        return Outcome(stats: total, measuredSeconds: Double(max(end, clock.start) - clock.start) / 1e9)
     }
 
     private struct Started: Sendable {

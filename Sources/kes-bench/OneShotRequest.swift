@@ -3,21 +3,27 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// A single request on its own connection, for the set-up steps (create the key, make a ciphertext).
+/// A single request on its own connection, for the set-up steps (create the key, make a ciphertext)
+/// and for the connections `--hold` keeps open.
 enum OneShotRequest {
     struct Reply: Sendable {
         let status: UInt
         let body: String
+        /// The connection, still open, when the caller asked to keep it.
+        let channel: (any Channel)?
     }
 
-    static func send(_ request: RequestTemplate, plan: LoadPlan, on eventLoop: any EventLoop) -> EventLoopFuture<Reply> {
+    /// `keepOpen`: leave the connection open after the answer and hand it over in the reply.
+    static func send(
+        _ request: RequestTemplate, plan: LoadPlan, on eventLoop: any EventLoop, keepOpen: Bool = false
+    ) -> EventLoopFuture<Reply> {
         let promise = eventLoop.makePromise(of: Reply.self)
         ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try plan.addClientHandlers(to: channel)
-                    try channel.pipeline.syncOperations.addHandler(CollectingHandler(request: request, promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(CollectingHandler(request: request, promise: promise, keepOpen: keepOpen))
                 }
             }
             .connect(to: plan.socketAddress)
@@ -30,12 +36,14 @@ enum OneShotRequest {
 
         let request: RequestTemplate
         let promise: EventLoopPromise<Reply>
+        let keepOpen: Bool
         var status: UInt = 0
         var body = ""
 
-        init(request: RequestTemplate, promise: EventLoopPromise<Reply>) {
+        init(request: RequestTemplate, promise: EventLoopPromise<Reply>, keepOpen: Bool) {
             self.request = request
             self.promise = promise
+            self.keepOpen = keepOpen
         }
 
         func channelActive(context: ChannelHandlerContext) {
@@ -52,8 +60,8 @@ enum OneShotRequest {
             case .head(let head): status = head.status.code
             case .body(let part): body += String(buffer: part)
             case .end:
-                promise.succeed(Reply(status: status, body: body))
-                context.close(promise: nil)
+                promise.succeed(Reply(status: status, body: body, channel: keepOpen ? context.channel : nil))
+                if !keepOpen { context.close(promise: nil) }
             }
         }
 

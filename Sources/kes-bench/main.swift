@@ -1,2 +1,3 @@
 // kes-bench: see BenchCommand for the options and README/BENCHMARKS.md for how the numbers are used.
+OpenFileLimit.raiseToHardLimit()
 BenchCommand.main()

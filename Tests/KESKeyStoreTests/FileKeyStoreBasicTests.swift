@@ -128,3 +128,65 @@ struct FileKeyStoreBasicTests {
         }
     }
 }
+
+/// Listing a large directory page by page reads it once and serves the following pages from a
+/// sorted snapshot; these pin down what the snapshot must never change.
+@Suite("FileKeyStore list paging")
+struct FileKeyStoreListPagingTests {
+    static func walk(_ store: FileKeyStore, prefix: String = "", limit: Int, between: (Int) async throws -> Void = { _ in }) async throws -> [String] {
+        var seen: [String] = []
+        var start = ""
+        var pages = 0
+        repeat {
+            let page = try await store.list(prefix: prefix, startingAt: start, limit: limit)
+            seen += page.names
+            start = page.continueAt
+            pages += 1
+            try await between(pages)
+        } while !start.isEmpty
+        return seen
+    }
+
+    @Test func everyNameOnceAcrossPages() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try FileKeyStore(path: dir)
+            let names = (0..<250).map { "key-\($0)" }
+            for name in names { try await store.create(name, value: bytes(name)) }
+            #expect(try await Self.walk(store, limit: 10) == names.sorted())
+            #expect(try await Self.walk(store, prefix: "key-1", limit: 7) == names.filter { $0.hasPrefix("key-1") }.sorted())
+            // kes migrate asks for everything in one page.
+            #expect(try await store.list(prefix: "", limit: .max) == KeyListPage(names: names.sorted()))
+        }
+    }
+
+    /// A key created or deleted through the store between pages shows in (or leaves) the pages
+    /// after it, and a list from the start always sees the directory as it is.
+    @Test func changesThroughTheStoreReachTheNextPage() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try FileKeyStore(path: dir)
+            for index in 0..<30 { try await store.create("key-\(index + 10)", value: bytes("v")) }
+            let seen = try await Self.walk(store, limit: 5) { pages in
+                if pages == 1 {
+                    try await store.create("key-99", value: bytes("v"))
+                    try await store.delete("key-38")
+                }
+            }
+            #expect(seen.contains("key-99"))
+            #expect(!seen.contains("key-38"))
+            #expect(seen.count == 30)
+        }
+    }
+
+    /// A key another process writes straight into the directory is listed by the next list
+    /// from the start, however recent the snapshot.
+    @Test func aFreshListSeesKeysWrittenBehindTheStore() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try FileKeyStore(path: dir)
+            for index in 0..<20 { try await store.create("key-\(index + 10)", value: bytes("v")) }
+            _ = try await store.list(prefix: "", startingAt: "", limit: 5)
+            try "v".write(toFile: dir + "/key-00", atomically: false, encoding: .utf8)
+            #expect(try await store.list(prefix: "", startingAt: "", limit: 5).names.first == "key-00")
+            #expect(try await Self.walk(store, limit: 5).count == 21)
+        }
+    }
+}

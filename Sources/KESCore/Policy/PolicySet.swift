@@ -14,6 +14,7 @@ public struct PolicySet: Sendable {
     public init(admin: Identity, policies: [(policy: Policy, identities: [Identity])]) throws(PolicySetError) {
         var byName: [String: Policy] = [:]
         var assignments: [Identity: String] = [:]
+        assignments.reserveCapacity(policies.reduce(0) { $0 + $1.identities.count })
         for (policy, identities) in policies {
             guard byName.updateValue(policy, forKey: policy.name) == nil else {
                 throw .duplicatePolicy(policy.name)

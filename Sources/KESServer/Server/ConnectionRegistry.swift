@@ -59,7 +59,13 @@ final class ConnectionRegistry: Sendable {
         var open: [ObjectIdentifier: Slot] = [:]
         var draining = false
         var atCap = false
+        /// The most connections open at once since the heap was last handed back.
+        var peakSinceTrim = 0
     }
+
+    /// How far the open connections must fall from their peak before the memory they held is
+    /// worth handing back to the system: by half, and by at least this many.
+    static let trimDrop = 256
 
     let limit: Int
     private let state = Mutex(State())
@@ -93,12 +99,23 @@ final class ConnectionRegistry: Sendable {
             }
             let slot = Slot(channel: channel)
             state.open[ObjectIdentifier(channel)] = slot
+            state.peakSinceTrim = max(state.peakSinceTrim, state.open.count)
             return Admission(slot: slot, shed: shed, draining: state.draining, reachedCap: reachedCap)
         }
     }
 
-    func remove(_ channel: any Channel) {
-        _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+    /// Forgets a closed connection. Returns true when the open connections have fallen far
+    /// enough from their peak that the heap should be trimmed (`HeapTrim`); the peak then
+    /// starts again from here.
+    @discardableResult
+    func remove(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            state.open.removeValue(forKey: ObjectIdentifier(channel))
+            let open = state.open.count
+            guard open <= state.peakSinceTrim / 2, state.peakSinceTrim - open >= Self.trimDrop else { return false }
+            state.peakSinceTrim = open
+            return true
+        }
     }
 
     var count: Int { state.withLock { $0.open.count } }

@@ -239,7 +239,7 @@ public final class KESServer: Service, Sendable {
         admission.shed?.closeAbruptly()
         guard let slot = admission.slot else { return nil }
         channel.closeFuture.whenComplete { [weak self] _ in
-            self?.connections.remove(channel)
+            if self?.connections.remove(channel) == true { HeapTrim.shared.schedule() }
         }
         // The initializer runs before the handlers exist; the event goes out once they do.
         if admission.draining {
