@@ -143,9 +143,8 @@ stop_pids() {
     local pid
     for pid in "$@"; do
         [ -n "$pid" ] || continue
-        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+        { kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; } || true
     done
-    return 0
 }
 
 # drop_work DIR KEEP: removes the work directory unless KEEP is 1, when it says where it is.

@@ -55,10 +55,10 @@ hz=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/kes-scale.XXXXXX)
 results=${RESULTS_DIR:-$work}/scale.jsonl
 mkdir -p "$(dirname "$results")"
-server_pid=""; bao_dir=""
+server_pid=""; bao_dir=""; hold_pid=""
 cleanup() {
     set +e
-    stop_pids "$server_pid"
+    stop_pids "$hold_pid" "$server_pid"
     [ -n "$bao_dir" ] && [ -f "$bao_dir/openbao.pid" ] && "$repo/backends/stop.sh" "$bao_dir/openbao.pid"
     drop_work "$work" "$keep"
 }
@@ -78,6 +78,7 @@ log_curves=" store_miss_rps store_miss_p99 store_list cache_p99 cache_cpu policy
 # record CURVE TITLE XLABEL YLABEL SERVER X Y: one point for plot.py.
 record() {
     local log_y=false
+    [ -n "$7" ] || { log "$1 $5 x=$6: no value"; return 0; }
     case "$log_curves" in *" $1 "*) log_y=true ;; esac
     printf '{"curve":"%s","title":"%s","xlabel":"%s","ylabel":"%s","log_y":%s,"server":"%s","x":%s,"y":%s}\n' \
         "$1" "$2" "$3" "$4" "$log_y" "$5" "$6" "$7" >>"$results"
@@ -117,13 +118,17 @@ start() {
     server_pid=$!
     ready_ms=$(wait_ready "$begin" "$server_pid" "https://127.0.0.1:$port/v1/ready" "$work/probe.crt" "$work/probe.key" "$work/server.log")
 }
-stop() { kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+stop() { stop_pids "$server_pid"; server_pid=""; }
 rss_kib() { ps -o rss= -p "$server_pid" | tr -d ' '; }
 
-bench() {  # KES-BENCH-ARGS: one run against the running server as JSON, as the admin unless told
-    KES_API_KEY=$api_key "$BENCH_BIN" -k -s "https://127.0.0.1:$port" --json "$@"
+# bench KES-BENCH-ARGS: one run against the running server as JSON, as the admin unless told. A
+# failed run is logged and gives "{}", so one bad measurement costs its points, not the whole run.
+bench() {
+    KES_API_KEY=$api_key "$BENCH_BIN" -k -s "https://127.0.0.1:$port" --json "$@" \
+        || { log "kes-bench failed: $*"; echo '{}'; }
 }
-field() { python3 -c 'import json, sys; r = json.load(sys.stdin); print(eval(sys.argv[1], {"r": r}))' "$1"; }
+# field EXPRESSION: a value from the JSON on stdin (r is the object), or nothing when it is missing.
+field() { python3 -c 'import json, sys; r = json.load(sys.stdin); print(eval(sys.argv[1], {"r": r}))' "$1" 2>/dev/null || true; }
 
 # make_keys DIR N: N keys k-0…k-(N-1) in KES 2023's JSON format, which both servers read.
 make_keys() {
@@ -168,9 +173,12 @@ part_store() {
                     record cache_cpu "Server CPU per cached generate" "keys cached" "µs/request" "$server" "$keys" \
                         "$(echo "$report" | field "round($((after - before)) / $hz * 1e6 / r['requests'], 1)")"
                 done
-                read -r count ms < <(list_all)
-                [ "$count" = "$n" ] || log "$server listed $count of $n keys"
-                record store_list "Listing every key name" "keys in the store" ms "$server" "$n" "$ms"
+                if read -r count ms < <(list_all); then
+                    [ "$count" = "$n" ] || log "$server listed $count of $n keys"
+                    record store_list "Listing every key name" "keys in the store" ms "$server" "$n" "$ms"
+                else
+                    log "$server: listing failed"
+                fi
                 stop
             done
         done
@@ -210,7 +218,7 @@ $identities
 }
 
 part_connections() {
-    local n round server base held after_close report hold_pid before after
+    local n round server base held after_close report before after
     make_keys "$work/conn-keys" 1
     config "$work/conn.yaml" "$work/conn-keys"
     for n in $sizes; do
@@ -223,12 +231,18 @@ part_connections() {
                 before=$(cpu_ticks "$server_pid")
                 bench --op generate --name k-0 -c "$n" --hold 6s >"$work/hold.json" 2>"$work/hold.err" &
                 hold_pid=$!
-                for _ in $(seq 1 1200); do grep -q 'holding' "$work/hold.err" 2>/dev/null && break; sleep 0.1; done
+                for _ in $(seq 1 1200); do
+                    grep -q 'holding' "$work/hold.err" 2>/dev/null && break
+                    kill -0 "$hold_pid" 2>/dev/null || break
+                    sleep 0.1
+                done
                 after=$(cpu_ticks "$server_pid")
                 sleep 2
                 held=$(rss_kib)
                 wait "$hold_pid" || log "kes-bench --hold failed: $(tail -n 3 "$work/hold.err")"
-                sleep 1
+                hold_pid=""
+                # swift-kes hands freed memory back a second after the connections have gone.
+                sleep 3
                 after_close=$(rss_kib)
                 record conn_memory "Memory per idle mTLS connection" connections "KiB/connection" "$server" "$n" \
                     "$(python3 -c "print(round(($held - $base) / $n, 1))")"

@@ -63,6 +63,10 @@ kes_pid=""; ref_pid=""; nginx_pid=""
 cleanup() {
     set +e
     stop_pids "$kes_pid" "$ref_pid" "$nginx_pid"
+    # What was measured survives an abort.
+    if [ -n "${RESULTS_DIR:-}" ] && [ -s "$work/results.jsonl" ]; then
+        mkdir -p "$RESULTS_DIR" && cp "$work/results.jsonl" "$RESULTS_DIR/"
+    fi
     drop_work "$work" "$keep"
 }
 trap cleanup EXIT
@@ -144,14 +148,16 @@ for c in $concurrencies; do
     done
 done
 
-if [ "$tail" = 1 ]; then
-    top_c=$(echo "$concurrencies" | tr ' ' '\n' | sort -n | tail -n 1)
-    kes_max=$(python3 -c '
+top_c=$(echo "$concurrencies" | tr ' ' '\n' | sort -n | tail -n 1)
+kes_max=$(python3 -c '
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(int(statistics.median(r["report"]["ok_rps"] for r in rows
-      if r["server"] == "kes-2023" and r["op"] == "generate" and r["c"] == int(sys.argv[2]))))' "$results" "$top_c")
-    rate=$((kes_max * 8 / 10))
+rates = [r["report"]["ok_rps"] for r in rows if r["server"] == "kes-2023" and r["op"] == "generate" and r["c"] == int(sys.argv[2])]
+print(int(statistics.median(rates)) if rates else 0)' "$results" "$top_c")
+rate=$((kes_max * 8 / 10))
+if [ "$tail" = 1 ] && [ "$rate" = 0 ]; then
+    log "no KES generate run succeeded at C=$top_c: no rate for the open loop"
+elif [ "$tail" = 1 ]; then
     log "open loop at $rate req/s (80 % of KES's median generate maximum $kes_max at C=$top_c)"
     saved_duration=$duration
     duration=$tail_duration

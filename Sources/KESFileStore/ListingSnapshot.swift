@@ -26,26 +26,41 @@ final class ListingSnapshot: Sendable {
         let names: [String]
     }
 
-    private let last = Mutex<Snapshot?>(nil)
+    private struct State {
+        var snapshot: Snapshot?
+        /// Counts this store's creates and deletes, so that a list which read the directory
+        /// before one of them cannot store what it read after that change has dropped the
+        /// snapshot.
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     func page(of directory: KeyDirectory, prefix: String, startingAt start: String, limit: Int) throws(KeyStoreError) -> KeyListPage {
+        let generation = state.withLock { $0.generation }
         let modified = try directory.modificationTime()
-        if !start.isEmpty, let names = last.withLock({ $0.flatMap { $0.modified == modified ? $0.names : nil } }) {
+        if !start.isEmpty,
+           let names = state.withLock({ $0.snapshot.flatMap { $0.modified == modified ? $0.names : nil } })
+        {
             return KeyListPage(sortedNames: names, prefix: prefix, startingAt: start, limit: limit)
         }
         let names = try directory.keyNames()
         let page = KeyListPage(allNames: names, prefix: prefix, startingAt: start, limit: limit)
-        if page.continueAt.isEmpty {
-            last.withLock { $0 = nil }
-        } else {
-            let sorted = names.sorted()
-            last.withLock { $0 = Snapshot(modified: modified, names: sorted) }
+        // A list that fits in one page leaves the snapshot to the clients paging through more.
+        if !page.continueAt.isEmpty {
+            let snapshot = Snapshot(modified: modified, names: names.sorted())
+            state.withLock { state in
+                if state.generation == generation { state.snapshot = snapshot }
+            }
         }
         return page
     }
 
     func invalidate() {
-        last.withLock { $0 = nil }
+        state.withLock { state in
+            state.snapshot = nil
+            state.generation &+= 1
+        }
     }
 }
 

@@ -13,6 +13,14 @@ enum OneShotRequest {
         let channel: (any Channel)?
     }
 
+    /// A server that accepts but never finishes the handshake or never answers must not hold
+    /// kes-bench (and a script waiting on it) forever.
+    static let answerTimeout = TimeAmount.seconds(30)
+
+    struct NoAnswer: Error, CustomStringConvertible {
+        var description: String { "no answer within \(OneShotRequest.answerTimeout.nanoseconds / 1_000_000_000) s" }
+    }
+
     /// `keepOpen`: leave the connection open after the answer and hand it over in the reply.
     static func send(
         _ request: RequestTemplate, plan: LoadPlan, on eventLoop: any EventLoop, keepOpen: Bool = false
@@ -24,6 +32,11 @@ enum OneShotRequest {
                 channel.eventLoop.makeCompletedFuture {
                     try plan.addClientHandlers(to: channel)
                     try channel.pipeline.syncOperations.addHandler(CollectingHandler(request: request, promise: promise, keepOpen: keepOpen))
+                    let timeout = channel.eventLoop.scheduleTask(in: answerTimeout) {
+                        promise.fail(NoAnswer())
+                        channel.close(promise: nil)
+                    }
+                    promise.futureResult.whenComplete { _ in timeout.cancel() }
                 }
             }
             .connect(to: plan.socketAddress)

@@ -11,7 +11,8 @@ import Glibc
 /// freed in its arenas, so after a reconnect storm of 4,000 clients the server stayed at
 /// 165 MiB instead of its 35 MiB; `malloc_trim` brought it back to 38 MiB. The trim runs once
 /// the connections have fallen far from their peak (`ConnectionRegistry.remove`), a second
-/// later so that a burst of closes trims once, and off the event loops:
+/// later so that a burst of closes trims once (and once more if the fall went on meanwhile), and
+/// off the event loops:
 /// trimming a large heap takes milliseconds. Other C libraries have no `malloc_trim`; there it
 /// does nothing.
 final class HeapTrim: Sendable {
@@ -29,18 +30,38 @@ final class HeapTrim: Sendable {
         #endif
     }()
 
-    private let pending = Mutex(false)
+    private enum State {
+        case idle
+        case pending
+        /// Asked again while pending: closes went on after the trim was scheduled.
+        case pendingAndAskedAgain
+    }
+
+    private let state = Mutex(State.idle)
 
     func schedule() {
         guard let trim = Self.trim else { return }
-        let first = pending.withLock { pending in
-            defer { pending = true }
-            return !pending
+        let first = state.withLock { state in
+            switch state {
+            case .idle:
+                state = .pending
+                return true
+            case .pending, .pendingAndAskedAgain:
+                state = .pendingAndAskedAgain
+                return false
+            }
         }
-        guard first else { return }
+        if first { run(trim) }
+    }
+
+    private func run(_ trim: @escaping Trim) {
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + 1) {
-            self.pending.withLock { $0 = false }
             _ = trim(0)
+            let again = self.state.withLock { state in
+                defer { state = state == .pendingAndAskedAgain ? .pending : .idle }
+                return state == .pendingAndAskedAgain
+            }
+            if again { self.run(trim) }
         }
     }
 }
