@@ -1,4 +1,5 @@
 import Foundation
+import KESTestSupport
 import Testing
 
 /// Runs the built `kes` executable as a subprocess.
@@ -9,16 +10,7 @@ struct CLIRunner {
         let stderr: String
     }
 
-    /// `.build/debug/kes`, found from this file's path (Tests/KESClientTests/… → repo root).
-    static var binary: String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for configuration in ["debug", "release"] {
-            let path = root.appendingPathComponent(".build/\(configuration)/kes").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return root.appendingPathComponent(".build/debug/kes").path
-    }
+    static var binary: String { KESExecutable.path }
 
     var environment: [String: String]
 

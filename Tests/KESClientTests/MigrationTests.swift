@@ -102,6 +102,38 @@ struct MigrationTests {
         }
     }
 
+    /// `--kes-2023-format` writes KES 2023's JSON keys: the same key bytes, creation time and
+    /// creator, no HMAC key. Old ciphertexts decrypt; a second run with --merge finds the copies
+    /// identical; a protobuf copy already in the destination is not identical (KES 2023 could
+    /// not read it) and is replaced with --force.
+    @Test func kes2023FormatWritesJSONKeys() async throws {
+        let source = TestServer.makeDirectory(), destination = TestServer.makeDirectory()
+        let names = ["a", "b", "c"]
+        let ciphertexts = try await MigrationSupport.createKeys(names, in: source, admin: admin)
+        try MigrationSupport.copyKeyFile("c", from: source, to: destination)
+        let from = try MigrationSupport.fsConfig(source), to = try MigrationSupport.fsConfig(destination)
+
+        var result = try await kes.run(["migrate", "--kes-2023-format", "--from", from, "--to", to, "--merge", "--force"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("3 copied (1 replaced), 0 skipped, 0 failed"))
+        for name in names {
+            let copy = try #require(MigrationSupport.keyFile(name, in: destination))
+            let original = try StoredKey(parsing: try #require(MigrationSupport.keyFile(name, in: source)))
+            #expect(copy == original.encodedJSON(), "'\(name)' is KES 2023's JSON of the same key")
+        }
+
+        result = try await kes.run(["migrate", "--kes-2023-format", "--from", from, "--to", to, "--merge"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("0 copied, 3 skipped, 0 failed"))
+
+        try await MigrationSupport.withServer(directory: destination, admin: admin) { client in
+            for name in names {
+                let plaintext = try await client.decrypt(name, ciphertext: ciphertexts[name]!, context: Array("ctx".utf8))
+                #expect(plaintext == Array(name.utf8))
+            }
+        }
+    }
+
     @Test func badConfigIsAUsageError() async throws {
         let result = try await kes.run(["migrate", "--from", "/nonexistent.yaml", "--to", "/nonexistent2.yaml"])
         #expect(result.status == 2)

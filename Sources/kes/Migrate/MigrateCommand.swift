@@ -17,7 +17,9 @@ struct MigrateCommand: AsyncParsableCommand {
             never changed. Without --merge, nothing is copied if DST already holds any of the names. \
             With --merge, identical keys are skipped and different ones are reported as conflicts; \
             --force replaces conflicting keys in DST. To resume an interrupted migration, run the same \
-            command again with --merge.
+            command again with --merge. With --kes-2023-format every key is written in the JSON format \
+            of KES 2023, the only one that release reads, so that KES 2023 can serve DST; that format \
+            has no HMAC key, so the copies lose theirs (KES 2023 has no HMAC route).
             """
     )
 
@@ -28,6 +30,8 @@ struct MigrateCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the summary.") var quiet = false
     @Flag(name: .long, help: "Print the summary as JSON.") var json = false
     @Option(name: .long, help: "Keys copied at the same time.") var concurrency = 8
+    @Flag(name: .customLong("kes-2023-format"), help: "Write the keys in KES 2023's JSON format (without HMAC keys), for KES 2023 to serve.")
+    var kes2023Format = false
     @Argument(help: "Migrate the keys starting with this prefix (a trailing * is allowed); all by default.") var pattern = "*"
 
     func validate() throws {
@@ -50,7 +54,8 @@ struct MigrateCommand: AsyncParsableCommand {
         let prefix = pattern == "*" ? "" : (pattern.hasSuffix("*") ? String(pattern.dropLast()) : pattern)
         let migration = Migration(
             source: source, destination: destination, prefix: prefix,
-            mode: merge ? .merge : .refuseExisting, force: force, concurrency: concurrency)
+            mode: merge ? .merge : .refuseExisting, force: force, concurrency: concurrency,
+            format: kes2023Format ? .kes2023 : .unchanged)
         let progress = MigrationProgress(quiet: quiet || json)
         let summary: MigrationSummary
         do {

@@ -18,6 +18,15 @@ struct Migration: Sendable {
     /// Replace keys that differ (delete, then create).
     let force: Bool
     let concurrency: Int
+    let format: Format
+
+    enum Format: Sendable {
+        /// The stored value is copied byte for byte, so either stored-key format survives.
+        case unchanged
+        /// Every key is written in KES 2023's JSON format, which KES 2023 can read (it reads no
+        /// other). That format has no HMAC key, so the copies have none.
+        case kes2023
+    }
 
     enum Outcome: Sendable {
         case copied(replaced: Bool)
@@ -103,8 +112,7 @@ struct Migration: Sendable {
             }
         }
         do {
-            // The stored value is copied byte for byte, so either stored-key format survives.
-            try await destination.create(name, value: value)
+            try await destination.create(name, value: format == .kes2023 ? key.encodedJSON() : value)
         } catch KeyStoreError.keyExists {
             // Someone created it meanwhile: treat it like a key that was there before.
             return exists ? .failed("the destination key reappeared while replacing it") : await migrate(name, exists: true)
@@ -120,7 +128,10 @@ struct Migration: Sendable {
     func compare(_ name: String, with key: StoredKey) async -> Comparison {
         do {
             let other = try StoredKey(parsing: try await destination.get(name))
-            return other.secret == key.secret && other.hmacKey == key.hmacKey ? .identical : .different
+            // For KES 2023 a copy must read as what its JSON format holds: no HMAC key, and no
+            // stored algorithm for AES256.
+            let wanted = format == .kes2023 ? try StoredKey(parsing: key.encodedJSON()) : key
+            return other.secret == wanted.secret && other.hmacKey == wanted.hmacKey ? .identical : .different
         } catch KeyStoreError.keyNotFound {
             return .missing
         } catch {
@@ -136,7 +147,7 @@ struct Migration: Sendable {
         } catch {
             return "cannot read the copy back: \(error)"
         }
-        guard copy.secret.algorithm == key.secret.algorithm, copy.hmacKey == key.hmacKey else {
+        guard copy.secret.algorithm == key.secret.algorithm, copy.hmacKey == (format == .kes2023 ? nil : key.hmacKey) else {
             return "the copy's algorithm or HMAC key differs"
         }
         let probe = (0..<32).map { _ in UInt8.random(in: 0...255) }

@@ -132,4 +132,38 @@ struct FileStoreInteropTests {
             }
         }
     }
+
+    /// The way back to KES 2023: swift-kes creates keys three ways (the config's `keys:`,
+    /// create, import) and encrypts and generates under each; `kes migrate --kes-2023-format`
+    /// copies them into a new directory in KES 2023's JSON format; KES 2023 then serves that
+    /// directory: it lists every key and decrypts every ciphertext swift-kes made.
+    @Test("kes migrate --kes-2023-format writes keys that KES 2023 serves", .requiresReferenceKES(.v2023), .timeLimit(.minutes(1)))
+    func migratedBackToKES2023() async throws {
+        let source = TestServer.makeDirectory(), destination = TestServer.makeDirectory()
+        let admin = try TestIdentity.apiKey()
+        let names = ["declared-a", "created", "imported"]
+        let server = try await TestServer(admin: admin, directory: source) { $0.keys = ["declared-a"] }
+        let produced = try await withAsyncCleanup {
+            try await server.client().produce(create: "created", import: "imported", existing: ["declared-a"], hmac: false)
+        } cleanup: {
+            try? await server.stopAndWait()
+        }
+
+        func config(_ directory: String) throws -> String {
+            let path = directory + "/migrate.yaml"
+            try "keystore:\n\(Self.fsKeystore(directory))\n".write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let run = try await KESExecutable.run(["migrate", "--kes-2023-format", "--from", config(source), "--to", config(destination)])
+        #expect(run.status == 0, "\(run.output)")
+        for name in names {
+            #expect(try Self.stored(destination, name).hasPrefix("{"), "'\(name)' is written as KES 2023's JSON")
+        }
+
+        try await withReferenceKES(.v2023, directory: destination, admin: admin, keystore: Self.fsKeystore(destination)) { kes in
+            let client = try kes.client()
+            try await client.expectDecrypts(produced.samples, on: "KES 2023")
+            #expect(try await client.keyNames() == Set(names))
+        }
+    }
 }

@@ -41,8 +41,8 @@ extension TestClient {
         return reply.body.isEmpty ? [:] : try reply.jsonObject()
     }
 
-    /// Creates a key with an empty body, as KES's clients send it. (Both reference releases also
-    /// accept a `{}` body here; swift-kes answers 400 `http: request body too large` to any body.)
+    /// Creates a key with an empty body, as KES's clients send it. (Both reference releases, and
+    /// swift-kes, also accept a `{}` body here and ignore it.)
     func createKey(_ name: String) async throws {
         let reply = try await post("/v1/key/create/\(name)")
         guard reply.status == 200 else {
