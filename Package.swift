@@ -187,6 +187,8 @@ let package = Package(
             dependencies: [
                 "KESCore",
                 "KESClient",
+                // FileDescriptorLimit: --hold holds up to 10,000 connections, as the server does.
+                "KESServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

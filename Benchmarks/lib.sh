@@ -151,3 +151,23 @@ stop_pids() {
 drop_work() {
     if [ "$2" = 1 ]; then echo "kept $1" >&2; else rm -rf "$1"; fi
 }
+
+# reference_kes REPO: the MinIO KES 2023 binary to measure against, in $reference:
+# $KES_REFERENCE_BIN, else kes-2023 in $KES_REFERENCE_DIR (default: shared/anchors beside the
+# repository). Fails when there is none.
+reference_kes() {
+    reference=${KES_REFERENCE_BIN:-${KES_REFERENCE_DIR:-$1/../shared/anchors}/kes-2023}
+    [ -x "$reference" ]
+}
+
+# launch_key_server SERVER CONFIG LOG: starts swift-kes ($KES_BIN) or kes-2023 ($reference) on
+# CONFIG in the background; the caller takes its PID from $! and waits for it with wait_ready.
+# KES 2023 runs with --auth off: the client certificates here are self-signed, and it still maps
+# each to its identity.
+launch_key_server() {
+    case "$1" in
+        swift-kes) "$KES_BIN" server --config "$2" </dev/null >"$3" 2>&1 & ;;
+        kes-2023) "$reference" server --config "$2" --auth off </dev/null >"$3" 2>&1 & ;;
+        *) echo "launch_key_server: unknown server '$1'" >&2; return 1 ;;
+    esac
+}

@@ -46,9 +46,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 log() { echo "scale.sh: $*" >&2; }
 release_binaries "$repo" "$build" || exit 1
-reference=${KES_REFERENCE_BIN:-${KES_REFERENCE_DIR:-$repo/../shared/anchors}/kes-2023}
 servers="swift-kes kes-2023"
-[ -x "$reference" ] || { log "no reference KES at $reference: measuring swift-kes alone"; servers="swift-kes"; }
+reference_kes "$repo" || { log "no reference KES at $reference: measuring swift-kes alone"; servers="swift-kes"; }
 port=${SCALE_PORT:-17383}
 hz=$(getconf CLK_TCK)
 
@@ -110,11 +109,7 @@ EOF
 start() {
     local begin
     begin=$(now_ns)
-    if [ "$1" = swift-kes ]; then
-        "$KES_BIN" server --config "$2" </dev/null >"$work/server.log" 2>&1 &
-    else
-        "$reference" server --config "$2" --auth off </dev/null >"$work/server.log" 2>&1 &
-    fi
+    launch_key_server "$1" "$2" "$work/server.log"
     server_pid=$!
     ready_ms=$(wait_ready "$begin" "$server_pid" "https://127.0.0.1:$port/v1/ready" "$work/probe.crt" "$work/probe.key" "$work/server.log")
 }

@@ -44,8 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 log() { echo "versus-kes.sh: $*" >&2; }
 
-reference=${KES_REFERENCE_BIN:-${KES_REFERENCE_DIR:-$repo/../shared/anchors}/kes-2023}
-[ -x "$reference" ] || { log "no reference KES at $reference (set KES_REFERENCE_BIN)"; exit 1; }
+reference_kes "$repo" || { log "no reference KES at $reference (set KES_REFERENCE_BIN)"; exit 1; }
 for tool in curl openssl python3; do
     command -v "$tool" >/dev/null 2>&1 || { log "'$tool' not found"; exit 1; }
 done
@@ -93,13 +92,12 @@ server_config "$work/swift-kes" "$kes_port"
 server_config "$work/kes-2023" "$ref_port"
 
 start=$(now_ns)
-"$KES_BIN" server --config "$work/swift-kes/config.yaml" </dev/null >"$work/swift-kes/server.log" 2>&1 &
+launch_key_server swift-kes "$work/swift-kes/config.yaml" "$work/swift-kes/server.log"
 kes_pid=$!
 ms=$(wait_ready "$start" "$kes_pid" "https://127.0.0.1:$kes_port/v1/ready" "$work/probe.crt" "$work/probe.key" "$work/swift-kes/server.log")
 log "swift-kes ready after $ms ms"
 start=$(now_ns)
-# --auth off: the client certificates here are self-signed; KES still maps them to identities.
-"$reference" server --config "$work/kes-2023/config.yaml" --auth off </dev/null >"$work/kes-2023/server.log" 2>&1 &
+launch_key_server kes-2023 "$work/kes-2023/config.yaml" "$work/kes-2023/server.log"
 ref_pid=$!
 ms=$(wait_ready "$start" "$ref_pid" "https://127.0.0.1:$ref_port/v1/ready" "$work/probe.crt" "$work/probe.key" "$work/kes-2023/server.log")
 log "KES 2023 ready after $ms ms"

@@ -108,7 +108,7 @@ struct ConfigReader {
     /// `NAME` if the trimmed text is exactly `${NAME}` (spaces inside the braces allowed).
     private func environmentReference(in text: String) -> String? {
         // Every string value comes through here (100,000 identities in a policy, too); the
-        // Foundation trim below cost 40 % of such a start-up, so text without "${" skips it.
+        // Foundation trim below cost 40 % of such a start-up, so text without a "$" skips it.
         guard text.utf8.contains(UInt8(ascii: "$")) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("${"), trimmed.hasSuffix("}"), trimmed.count >= 3 else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import KESTestSupport
 import Testing
 
 /// `--addr` with a port beyond 16 bits used to listen on the port modulo 65536.

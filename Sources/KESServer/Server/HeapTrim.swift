@@ -11,10 +11,9 @@ import Glibc
 /// freed in its arenas, so after a reconnect storm of 4,000 clients the server stayed at
 /// 165 MiB instead of its 35 MiB; `malloc_trim` brought it back to 38 MiB. The trim runs once
 /// the connections have fallen far from their peak (`ConnectionRegistry.remove`), a second
-/// later so that a burst of closes trims once (and once more if the fall went on meanwhile), and
-/// off the event loops:
-/// trimming a large heap takes milliseconds. Other C libraries have no `malloc_trim`; there it
-/// does nothing.
+/// later so that a burst of closes trims once (and once more if the fall went on meanwhile),
+/// and off the event loops: trimming a large heap takes milliseconds. Other C libraries have no
+/// `malloc_trim`; there it does nothing.
 final class HeapTrim: Sendable {
     static let shared = HeapTrim()
 

@@ -26,6 +26,18 @@ struct Migration: Sendable {
         /// Every key is written in KES 2023's JSON format, which KES 2023 can read (it reads no
         /// other). That format has no HMAC key, so the copies have none.
         case kes2023
+
+        /// What to write for a source key, and what the destination must then read back: for
+        /// KES 2023's format, no HMAC key and, for AES256, no stored algorithm.
+        func copy(of key: StoredKey, stored value: [UInt8]) throws(KeyFormatError) -> (value: [UInt8], key: StoredKey) {
+            switch self {
+            case .unchanged:
+                return (value, key)
+            case .kes2023:
+                let json = key.encodedJSON()
+                return (json, try StoredKey(parsing: json))
+            }
+        }
     }
 
     enum Outcome: Sendable {
@@ -78,11 +90,12 @@ struct Migration: Sendable {
 
     /// Copies one key. Errors become outcomes so one bad key does not stop the rest.
     func migrate(_ name: String, exists: Bool) async -> Outcome {
-        let value: [UInt8]
         let key: StoredKey
+        let copy: (value: [UInt8], key: StoredKey)
         do {
-            value = try await source.get(name)
+            let value = try await source.get(name)
             key = try StoredKey(parsing: value)
+            copy = try format.copy(of: key, stored: value)
         } catch KeyStoreError.keyNotFound {
             return .skipped("deleted from the source during the migration")
         } catch let error as KeyFormatError {
@@ -92,7 +105,7 @@ struct Migration: Sendable {
         }
         var replaced = false
         if exists {
-            switch await compare(name, with: key) {
+            switch await compare(name, with: copy.key) {
             case .identical:
                 return .skipped("identical key already in the destination")
             case .missing:
@@ -112,14 +125,14 @@ struct Migration: Sendable {
             }
         }
         do {
-            try await destination.create(name, value: format == .kes2023 ? key.encodedJSON() : value)
+            try await destination.create(name, value: copy.value)
         } catch KeyStoreError.keyExists {
             // Someone created it meanwhile: treat it like a key that was there before.
             return exists ? .failed("the destination key reappeared while replacing it") : await migrate(name, exists: true)
         } catch {
             return .failed("cannot write to the destination: \(error)")
         }
-        if let problem = await verify(name, against: key) { return .failed("verification failed: \(problem)") }
+        if let problem = await verify(name, source: key, expected: copy.key) { return .failed("verification failed: \(problem)") }
         return .copied(replaced: replaced)
     }
 
@@ -128,10 +141,7 @@ struct Migration: Sendable {
     func compare(_ name: String, with key: StoredKey) async -> Comparison {
         do {
             let other = try StoredKey(parsing: try await destination.get(name))
-            // For KES 2023 a copy must read as what its JSON format holds: no HMAC key, and no
-            // stored algorithm for AES256.
-            let wanted = format == .kes2023 ? try StoredKey(parsing: key.encodedJSON()) : key
-            return other.secret == wanted.secret && other.hmacKey == wanted.hmacKey ? .identical : .different
+            return other.secret == key.secret && other.hmacKey == key.hmacKey ? .identical : .different
         } catch KeyStoreError.keyNotFound {
             return .missing
         } catch {
@@ -139,15 +149,16 @@ struct Migration: Sendable {
         }
     }
 
-    /// Reads the copy back and checks that a probe sealed with the source key opens with it.
-    func verify(_ name: String, against key: StoredKey) async -> String? {
+    /// Reads the copy back, checks it is the `expected` key, and that a probe sealed with the
+    /// source key opens with it.
+    func verify(_ name: String, source key: StoredKey, expected: StoredKey) async -> String? {
         let copy: StoredKey
         do {
             copy = try StoredKey(parsing: try await destination.get(name))
         } catch {
             return "cannot read the copy back: \(error)"
         }
-        guard copy.secret.algorithm == key.secret.algorithm, copy.hmacKey == (format == .kes2023 ? nil : key.hmacKey) else {
+        guard copy.secret.algorithm == expected.secret.algorithm, copy.hmacKey == expected.hmacKey else {
             return "the copy's algorithm or HMAC key differs"
         }
         let probe = (0..<32).map { _ in UInt8.random(in: 0...255) }

@@ -154,8 +154,8 @@ struct FileStoreInteropTests {
             try "keystore:\n\(Self.fsKeystore(directory))\n".write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        let run = try await KESExecutable.run(["migrate", "--kes-2023-format", "--from", config(source), "--to", config(destination)])
-        #expect(run.status == 0, "\(run.output)")
+        let run = try await CLIRunner(environment: [:]).run(["migrate", "--kes-2023-format", "--from", config(source), "--to", config(destination)])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         for name in names {
             #expect(try Self.stored(destination, name).hasPrefix("{"), "'\(name)' is written as KES 2023's JSON")
         }

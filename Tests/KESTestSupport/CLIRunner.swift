@@ -1,47 +1,61 @@
 import Foundation
-import KESTestSupport
 import Testing
 
-/// Runs the built `kes` executable as a subprocess.
-struct CLIRunner {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+/// Runs the `kes` executable `swift test` built alongside the tests, as a subprocess.
+public struct CLIRunner {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
-    static var binary: String { KESExecutable.path }
+    /// `.build/debug/kes` (or the release one), found from this file's path.
+    public static var binary: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        for configuration in ["debug", "release"] {
+            let path = root.appendingPathComponent(".build/\(configuration)/kes").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return root.appendingPathComponent(".build/debug/kes").path
+    }
 
-    var environment: [String: String]
+    public var environment: [String: String]
 
     /// Every variable the CLI reads for its server and credentials; cleared so that the
     /// developer's own environment cannot leak into a test.
-    static let clientEnvironment = [
+    public static let clientEnvironment = [
         "MINIO_KES_SERVER", "MINIO_KES_API_KEY", "MINIO_KES_KEY_FILE", "MINIO_KES_CERT_FILE",
         "KES_SERVER", "KES_API_KEY", "KES_CLIENT_CERT", "KES_CLIENT_KEY", "KES_ENCLAVE",
         "MINIO_KMS_KES_ENDPOINT", "MINIO_KMS_KES_API_KEY", "MINIO_KMS_KES_KEY_FILE", "MINIO_KMS_KES_CERT_FILE",
     ]
 
-    init(environment: [String: String]) {
+    public init(environment: [String: String]) {
         var base = ProcessInfo.processInfo.environment
         for name in Self.clientEnvironment { base[name] = nil }
         self.environment = base.merging(environment) { _, new in new }
     }
 
     /// A `kes` process started by `start`, still running.
-    struct Running {
-        let process: Process
-        let arguments: [String]
-        let outPath: String
-        let errPath: String
-        let directory: String
+    public struct Running {
+        public let process: Process
+        public let arguments: [String]
+        public let outPath: String
+        public let errPath: String
+        public let directory: String
 
         /// What it has written to stdout so far.
-        var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+        public var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 
         /// Stops it with SIGTERM (unless it exited already) and waits for its exit, polling,
         /// so no thread of the cooperative pool blocks in `waitUntilExit`.
-        func stop(timeout: Duration = .seconds(30)) async throws -> Result {
+        public func stop(timeout: Duration = .seconds(30)) async throws -> Result {
             if process.isRunning { process.terminate() }
             let deadline = ContinuousClock.now + timeout
             while process.isRunning {
@@ -61,7 +75,7 @@ struct CLIRunner {
     }
 
     /// Starts `kes <arguments>` and returns at once; the caller must `stop()` it.
-    func start(_ arguments: [String]) throws -> Running {
+    public func start(_ arguments: [String]) throws -> Running {
         let directory = NSTemporaryDirectory() + "kes-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let outPath = directory + "/out", errPath = directory + "/err"
@@ -79,7 +93,7 @@ struct CLIRunner {
     }
 
     /// Runs `kes <arguments>` and waits (at most `timeout`) for it to exit.
-    func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
+    public func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
         let running = try start(arguments)
         let deadline = ContinuousClock.now + timeout
         while running.process.isRunning {
